@@ -447,6 +447,7 @@ def _imports_bucket_resources(stage: str) -> Template:
 EXPORTS_BUCKET_ID = "ExportsBucket"
 BI_DATABASE_ID = "BiDatabase"
 REPORT_FILES_KEPT_DAYS = 7  # a report exported on demand is downloaded within minutes of its link
+GIFT_CARD_CODES_KEPT_DAYS = 30  # a gift card batch's numbers and PINs, for the printer: not kept once printed
 BI_FIRST_DAY = "2026-01-01"  # the partition projection's first day (days without files read as empty)
 
 
@@ -516,6 +517,12 @@ def _exports_resources(stage: str) -> Template:
                             "Status": "Enabled",
                             "Prefix": "reports/",
                             "ExpirationInDays": REPORT_FILES_KEPT_DAYS,
+                        },
+                        {
+                            "Id": "GiftCardCodesExpire",
+                            "Status": "Enabled",
+                            "Prefix": "gift-cards/",
+                            "ExpirationInDays": GIFT_CARD_CODES_KEPT_DAYS,
                         },
                     ]
                 },
@@ -1001,7 +1008,11 @@ def render_policy(stage: str) -> Template:
             "Sid": "ExportFiles",
             "Effect": "Allow",
             "Action": ["s3:GetObject", "s3:PutObject"],  # GetObject: the pre-signed downloads the API hands out
-            "Resource": [f"arn:*:s3:::{prefix}-exports-*/bi/*", f"arn:*:s3:::{prefix}-exports-*/reports/*"],
+            "Resource": [
+                f"arn:*:s3:::{prefix}-exports-*/bi/*",
+                f"arn:*:s3:::{prefix}-exports-*/reports/*",
+                f"arn:*:s3:::{prefix}-exports-*/gift-cards/*",
+            ],  # a batch's numbers and PINs, for the printer
         },
         {
             "Sid": "MemberDataKeys",

@@ -23,6 +23,7 @@ from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
 from chalicelib.shared.unique import UniqueRecord
 from chalicelib.wallet import service as wallet
+from chalicelib.wallet.rules import GIFT_CARD_METHOD
 
 FIGURE_SHARDS = 8
 FIGURE_OF_EVENT = {
@@ -141,8 +142,11 @@ def _birthday_taken_back(
 @consumer("coupon-top-up-gift", queue="coupons", types=["wallet.topped-up"], batched=True)
 def top_up_gift(tx: Transaction, event: Event) -> None:
     """Templates marked as a top-up gift whose least top-up the principal reaches, once per payment; none once the
-    stored value was paid out in cash after the top-up (退余额: a gift arriving after the cash refund was kept)."""
+    stored value was paid out in cash after the top-up (退余额: a gift arriving after the cash refund was kept), nor for
+    a gift card bound (no money paid in: a review's ¥1,000 card brought a 充值礼 coupon)."""
     payload = event.payload
+    if payload.get("payment_method") == GIFT_CARD_METHOD:
+        return
     template_ids = service.gift_templates("top_up", int(payload.get("principal_fen") or 0))
     if not template_ids:
         return

@@ -75,7 +75,7 @@ FACTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                        ("source", "home_store_id", "registered_at", "import_id", "tier", "previous",
                         "reason", "changed", "consents", "changes", "consent_source")),
     "gift_cards": (("giftcard.sold", "giftcard.redeemed"),
-                   ("order_id", "payment_method", "amount_fen", "count", "batch_id", "card_ends")),
+                   ("order_id", "payment_method", "amount_fen", "count", "batches", "batch_id", "card_ends")),
 }  # fmt: skip
 DETAILS: dict[str, tuple[str, ...]] = {
     "purchase_lines": ("partner_id", "order_id", "member_id", "store_id", "business_day", "line_id", "sku",

@@ -89,8 +89,8 @@ def sell_gift_cards(ctx: RequestContext) -> Reply:
     `counter-daily-limit`). The audit log records who (`giftcard.sold`).
 
     Errors: 422 for a number mistyped (16 digits and their check digit), more than 20 cards, cards worth 10,000 CNY or
-    more together (sold to a buyer by real name, which the till does not take), or a store not one of a store-scoped
-    cashier's; 409 and 403 as above."""
+    more together (sold to a buyer by real name, which the till does not take), a store that does not exist or is
+    closed, or one not a store-scoped cashier's; 409 and 403 as above."""
     body: GiftCardSaleIn = ctx.body
     ctx.caller.require_trading_at(body.store_id, "store_id")
     caller = ctx.caller

@@ -10,6 +10,7 @@ from chalicelib.giftcards.rules import MAX_CARDS_PER_BATCH, MAX_CARDS_PER_SALE, 
 from chalicelib.giftcards.rules import MIN_VALID_MONTHS as MIN_MONTHS
 from chalicelib.shared.fields import BUSINESS_DATE, FEN, UTC_INSTANT, Id, Trimmed
 from chalicelib.shared.http import Input, Schema
+from chalicelib.stores.schemas import StoreId
 
 BatchName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), Trimmed]
 TypedNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=24), Trimmed]
@@ -94,7 +95,7 @@ class GiftCardSaleIn(Input):
         {"store_id": "SH-001", "order_id": "GC-SH001-20261205-0001", "payment_method": "wechat_pay",
          "card_numbers": ["6201 2345 6789 0125"]}]})  # fmt: skip
 
-    store_id: Id = Field(description="the store selling them (one of a store-scoped cashier's)")
+    store_id: StoreId = Field(description="the store selling them (one of a store-scoped cashier's), open")
     order_id: Id = Field(description="the till's order (订单号): the sale happens once per store and order")
     payment_method: Literal["cash", "wechat_pay", "alipay", "card"] = Field(
         description="how the money was taken (支付方式; not stored value: a card is not bought with a card's money)"

@@ -11,7 +11,7 @@ value.
 - **Binding** (绑定到储值) by a member with the card's number and PIN moves its whole balance into their stored value
   as principal, in one post with the wallet's top-up (within its balance limit), once per card: the same member
   again is answered as before, anyone else refused. Ten wrong numbers or PINs an hour make a member wait, and five
-  wrong PINs a day lock a card for the day, so PINs are not guessed.
+  tries at a card's PIN a day (counted before the PIN is compared) lock it for the day, so PINs are not guessed.
 """
 
 from __future__ import annotations
@@ -50,12 +50,13 @@ from chalicelib.shared.idempotency import IdempotencyKey, run_once
 from chalicelib.shared.ids import new_id
 from chalicelib.shared.phrases import Phrase
 from chalicelib.shared.ratelimit import Limit, refusal_now, take
+from chalicelib.stores.service import not_open
 from chalicelib.wallet import service as wallet
-from chalicelib.wallet.rules import GIFT_CARD_SCOPE
+from chalicelib.wallet.rules import GIFT_CARD_METHOD, GIFT_CARD_SCOPE
 
 CODES_LINK_SECONDS = 15 * 60
 MEMBER_MISSES = Limit(10, 3600, "Ten wrong gift card numbers or PINs this hour: try again later")
-CARD_MISSES = Limit(5, 86400, "Five wrong PINs for this card today: it is locked until tomorrow")
+CARD_TRIES = Limit(5, 86400, "Five tries at this card's PIN today: it is locked until tomorrow")
 PARTNER = "gift-card"  # the wallet's partner id for a card bound (its payment id: gc_<number>)
 WRITES_PER_TRANSACTION = 100
 
@@ -176,13 +177,6 @@ def list_batches() -> list[dict[str, Any]]:
     return [batch_json(r) for r in GiftCardBatchRecord.query(BATCHES_SCOPE, scan_index_forward=False)]
 
 
-def liability() -> dict[str, int]:
-    """What sold cards not bound hold, as it stands now: one query of the batches."""
-    batches = list_batches()
-    return {"cards": sum(b["sold"] - b["redeemed"] for b in batches),
-            "value_fen": sum(b["outstanding_fen"] for b in batches)}  # fmt: skip
-
-
 def void_batch(batch_id: str) -> dict[str, Any]:
     """Stop a batch's unsold cards from being sold (printed cards lost, a print run spoiled); its cards sold stay good.
     Once: voiding a voided batch answers it as it is."""
@@ -256,8 +250,8 @@ def sell(
     """售卡: activate the cards named, once per store and till order (a repeat answers the first sale; other cards or
     another payment method on it is 409 ``gift-card-sale-conflict``). Refused whole, with each card's reason (409
     ``gift-cards-not-sellable``: unknown, sold, voided), when any cannot be sold; 422 for a number mistyped (its check
-    digit), more than 20 cards or a sale worth the real-name threshold. ``takings`` gives the cashier's day count for
-    the sale's amount (or refuses it)."""
+    digit), more than 20 cards, a store that does not trade, or a sale worth the real-name threshold. ``takings``
+    gives the cashier's day count for the sale's amount (or refuses it)."""
     numbers = list(dict.fromkeys(normalised_number(n) for n in typed))
     mistyped = [n for n in numbers if not valid_number(n)]
     if mistyped:
@@ -270,8 +264,10 @@ def sell(
     claim = Claim.of(f"gift-card-sale:{store_id}:{order_id}", content,
                      conflict=SaleConflict(f"Till order {order_id} at {store_id} sold other cards"))  # fmt: skip
     engine = ledger()
-    if (replayed := engine.replay(claim)) is not None:
+    if (replayed := engine.replay(claim)) is not None:  # answered even once the store has closed since
         return {**replayed.result, "duplicate": True}
+    if (why := not_open(store_id)) is not None:  # a review sold at a store that does not exist
+        raise ValidationFailed([{"field": "store_id", "in": "body", "message": why}], why)
     cards = {card.number: card for card in GiftCardRecord.batch_get(numbers)}
     batch_keys = [(BATCHES_SCOPE, batch_id) for batch_id in {card.batch_id for card in cards.values()}]
     batches = {batch.batch_id: batch for batch in GiftCardBatchRecord.batch_get(batch_keys)}
@@ -361,17 +357,18 @@ def redeem(member_id: str, typed_number: str, pin: str) -> dict[str, Any]:
     docstring). 404 ``gift-card-not-found`` for a number and PIN that name no card (counted); 409
     ``gift-card-not-redeemable`` with ``reason`` (``unsold``, ``redeemed``, ``expired``, ``voided``); 422
     ``balance-limit-exceeded`` past the wallet's limit and ``member-not-eligible`` for a frozen member, nothing
-    written; 429 after ten misses an hour, or five wrong PINs for a card in a day."""
-    number = normalised_number(typed_number)
-    buckets = [(f"gift-card-miss:{member_id}", MEMBER_MISSES), (f"gift-card-pin-miss:{number}", CARD_MISSES)]
-    if (refused := refusal_now(*buckets)) is not None:
+    written; 429 after ten misses an hour, or five tries at a card's PIN in a day."""
+    number, misses = normalised_number(typed_number), f"gift-card-miss:{member_id}"
+    if (refused := refusal_now((misses, MEMBER_MISSES))) is not None:
         raise refused
     card = GiftCardRecord.find(number) if valid_number(number) else None
+    if card is not None:  # every try at a card's PIN counts before it is compared, so tries sent at once (from many
+        tx = Transaction()  # accounts) cannot pass the limit: a review tried 20 at once against a count of misses
+        take(tx, f"gift-card-pin:{number}", CARD_TRIES)
+        tx.commit()
     if card is None or not hmac.compare_digest(card.pin_hash, _pin_hash(number, pin.strip())):
         tx = Transaction()
-        take(tx, buckets[0][0], MEMBER_MISSES)
-        if card is not None:
-            take(tx, buckets[1][0], CARD_MISSES)
+        take(tx, misses, MEMBER_MISSES)
         tx.commit()
         raise CardNotFound("No gift card with this number and PIN")
     batch = _batch(card.batch_id)
@@ -412,7 +409,8 @@ def redeem(member_id: str, typed_number: str, pin: str) -> dict[str, Any]:
     joined = wallet.Joined(holders=[holder], plan=take_card, announce=announce, attach=attach,
                            result=lambda answer: {"card_ends": ends})  # fmt: skip
     said = Phrase(f"礼品卡充值·尾号 {ends}", f"Gift card ending {ends}")
-    payment = wallet.PartnerPayment(PARTNER, f"gc_{number}", GIFT_CARD_SCOPE, now, paid_for=said, method=PARTNER)
+    payment = wallet.PartnerPayment(PARTNER, f"gc_{number}", GIFT_CARD_SCOPE, now, paid_for=said,
+                                    method=GIFT_CARD_METHOD)  # fmt: skip
     try:
         return wallet.wallets().top_up(member_id, payment, amount, None, claim, joined)
     except HolderUnavailable:

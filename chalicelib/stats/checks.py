@@ -204,14 +204,16 @@ def rebuild_day(day: date) -> list[Drift]:
         if scope == CHAIN:  # the standing is the sum of every day's moves: mended by what the day's were off
             for drift in found:
                 if drift.scope == CHAIN and drift.figure in STANDING_OF:
-                    tx.count(
-                        FigureRecord(sharded(CHAIN, 0), "now"), STANDING_OF[drift.figure], drift.counted - drift.kept
-                    )
+                    standing, sign = STANDING_OF[drift.figure]
+                    tx.count(FigureRecord(sharded(CHAIN, 0), "now"), standing, sign * (drift.counted - drift.kept))
         tx.commit()
     return found + mended + mixed
 
 
-STANDING_OF = {"points_net": "points_outstanding", "wallet_principal_net_fen": "wallet_principal_fen",
-               "wallet_bonus_net_fen": "wallet_bonus_fen", "points_issued": "points_issued_total",
-               "points_expired": "points_expired_total", "points_redeemed": "points_redeemed_total"}  # fmt: skip
-"""The chain's day figures whose moves the standing (``now``) adds up, and the standing figure each moves."""
+STANDING_OF = {"points_net": ("points_outstanding", 1), "wallet_principal_net_fen": ("wallet_principal_fen", 1),
+               "wallet_bonus_net_fen": ("wallet_bonus_fen", 1), "points_issued": ("points_issued_total", 1),
+               "points_expired": ("points_expired_total", 1), "points_redeemed": ("points_redeemed_total", 1),
+               "gift_cards_sold": ("gift_cards_held", 1), "gift_cards_sold_fen": ("gift_cards_fen", 1),
+               "gift_cards_bound": ("gift_cards_held", -1), "gift_cards_bound_fen": ("gift_cards_fen", -1)}  # fmt: skip
+"""The chain's day figures whose moves the standing (``now``) adds up, and the standing figure each moves (and
+which way: a gift card bound takes one off the cards held)."""

@@ -91,6 +91,12 @@ class FigureRecord(Record):
     cards_uses = NumberAttribute(null=True)  # counted uses (消课/入场) net of those taken back
     cards_used_fen = NumberAttribute(null=True)  # 课消金额: what those uses took off the liability (packs by uses)
     cards_cancelled = NumberAttribute(null=True)
+    gift_cards_sold = NumberAttribute(null=True)
+    gift_cards_sold_fen = NumberAttribute(null=True)
+    gift_cards_bound = NumberAttribute(null=True)
+    gift_cards_bound_fen = NumberAttribute(null=True)
+    gift_cards_held = NumberAttribute(null=True)  # the chain's standing: cards sold and not bound
+    gift_cards_fen = NumberAttribute(null=True)  # and what they hold
     items_sold = NumberAttribute(null=True)  # sales-mix: the items of a category's lines
     items_refunded = NumberAttribute(null=True)
     cards_revenue_fen = NumberAttribute(null=True)

@@ -283,8 +283,8 @@ def points_report(scope: Scope, first: date, last: date, granularity: Granularit
 
 
 def programme_report(scope: Scope, first: date, last: date, granularity: Granularity, money: bool) -> dict[str, Any]:
-    """Coupons, mall orders, paid cards and stored value by period (amounts for ``money`` only): what each asset of
-    the programme did, and the stored value held at each period's end (the chain's)."""
+    """Coupons, mall orders, paid cards, stored value and gift cards by period (amounts for ``money`` only): what each
+    asset of the programme did, and the stored value held at each period's end (the chain's)."""
     rows = periods(first, last, granularity)
     figures = Figures(scope.scopes, first, [])
     now = standing(CHAIN) if scope.chain else None
@@ -310,6 +310,8 @@ def programme_report(scope: Scope, first: date, last: date, granularity: Granula
             "wallet": {"top_ups_fen": fen(summed["wallet_top_ups_fen"]),
                        "payments_fen": fen(summed["wallet_payments_fen"]),
                        "held": {name: fen(amount) for name, amount in held.items()} if held else None},
+            "gift_cards": {"sold": summed["gift_cards_sold"], "sold_fen": fen(summed["gift_cards_sold_fen"]),
+                           "bound": summed["gift_cards_bound"], "bound_fen": fen(summed["gift_cards_bound_fen"])},
         }  # fmt: skip
 
     items = [{"period": row.label, "from": row.first, "to": row.last,
@@ -347,6 +349,8 @@ def held_totals(as_of: date, now: dict[str, int] | None = None) -> dict[str, int
         "wallet_bonus_fen": now["wallet_bonus_fen"] - after["wallet_bonus_net_fen"],
         "points_issued_total": now["points_issued_total"] - after["points_issued"],
         "points_expired_total": now["points_expired_total"] - after["points_expired"],
+        "gift_cards_held": now["gift_cards_held"] - after["gift_cards_sold"] + after["gift_cards_bound"],
+        "gift_cards_fen": now["gift_cards_fen"] - after["gift_cards_sold_fen"] + after["gift_cards_bound_fen"],
     }
 
 
@@ -418,14 +422,12 @@ def card_obligations(as_of: date) -> dict[str, int] | None:
 
 
 def liability(as_of: date, point_value_fen: Decimal, coupons_face_value_fen: int, open_orders: dict[str, Any],
-              stores: Iterable[str], gift_cards: dict[str, int] | None = None) -> dict[str, Any]:  # fmt: skip
+              stores: Iterable[str]) -> dict[str, Any]:  # fmt: skip
     """What the programme owes at the end of ``as_of``: the points outstanding at the configured value of a point,
     with the breakage expected from the points that expired so far; stored value's principal and bonus; the usable
     coupons' face value and the unfulfilled mall orders (``open_orders``: their count, points and cash, in all and by
-    age; both as they stand now), their points at a point's value; gift cards sold and not bound (``gift_cards``, as
-    they stand now); paid cards' days not given yet (``card_obligations``); and the breakdowns by expiry and by
-    store."""
-    gift_cards = gift_cards or {"cards": 0, "value_fen": 0}
+    age; both as they stand now), their points at a point's value; gift cards sold and not bound; paid cards' days
+    not given yet (``card_obligations``); and the breakdowns by expiry and by store."""
 
     def owed(orders: dict[str, Any]) -> dict[str, int]:
         return {"open": orders["open"], "value_fen": orders["cash_fen"] + _worth(orders["points"], point_value_fen)}
@@ -434,6 +436,7 @@ def liability(as_of: date, point_value_fen: Decimal, coupons_face_value_fen: int
     now = standing(CHAIN)
     totals = held_totals(as_of, now)
     outstanding, principal, bonus = (totals[name] for name in rules.HELD)
+    gift_cards = {"cards": totals["gift_cards_held"], "value_fen": totals["gift_cards_fen"]}
     value = _worth(outstanding, point_value_fen)
     expiry_rate = (Decimal(totals["points_expired_total"]) / Decimal(totals["points_issued_total"])
                    if totals["points_issued_total"] else Decimal(0))  # fmt: skip  # as it stood that day

@@ -62,16 +62,24 @@ REPORTED = (
 """Day figures the reports add to the dashboard's: erasures, order totals, where points came from and went, and the
 signed movements that give a standing at any past day (``points_net``, the wallet's nets)."""
 DISTINCT = ("active", "buyers", "repeat_buyers")
-ADDED = ("cards_uses", "cards_used_fen")
+ADDED = (
+    "cards_uses",
+    "cards_used_fen",
+    "gift_cards_sold",
+    "gift_cards_sold_fen",
+    "gift_cards_bound",
+    "gift_cards_bound_fen",
+)
 """Day figures added since the BI files' columns were first set, which keep their place after every older one (a
 file's columns never move): the paid cards' counted uses (消课/入场) net of those taken back, and what the uses of
 packs refunded by uses took off the liability (课消金额: an education chain's revenue recognised as lessons are taken),
-net of those taken back."""
+net of those taken back; gift cards sold at the tills (礼品卡: cards and what they were sold for) and bound by members
+to their stored value (cards and what they moved there)."""
 MOVES = ("members_moved_in", "members_moved_out")
 """Day figures of a store's members who moved their home store: in, to it; out, from it (a store's members at a past
 day's end are those now, less what joined, moved in and out since, plus what was erased)."""
 STANDING = ("points_outstanding", "wallet_principal_fen", "wallet_bonus_fen", "points_issued_total",
-            "points_expired_total", "points_redeemed_total")  # fmt: skip
+            "points_expired_total", "points_redeemed_total", "gift_cards_held", "gift_cards_fen")  # fmt: skip
 SALES = frozenset({"purchases", "sales_fen", "total_fen"})  # what a purchase counts by its tier and payment method
 REFUNDS = frozenset({"refunds", "refunded_fen"})  # what a refund counts by its order's tier and payment method
 POINTS_EVENTS = frozenset({
@@ -160,13 +168,28 @@ def day_figures(event_type: str, payload: Mapping[str, Any]) -> dict[str, int]:
         sign = WALLET_SIGNS[event_type]
         figures = {"wallet_principal_net_fen": sign * _number(payload, "principal_fen"),
                    "wallet_bonus_net_fen": sign * _number(payload, "bonus_fen")}  # fmt: skip
-        if event_type == "wallet.topped-up":
-            figures["wallet_top_ups_fen"] = _number(payload, "principal_fen")
+        if event_type == "wallet.topped-up" and payload.get("payment_method") != GIFT_CARD_METHOD:
+            figures["wallet_top_ups_fen"] = _number(payload, "principal_fen")  # money paid in: not a card bound
         elif event_type == "wallet.paid":
             figures["wallet_payments_fen"] = _number(payload, "principal_fen") + _number(payload, "bonus_fen")
+    elif event_type in GIFT_CARD_SIGNS:
+        figures = _gift_card_figures(event_type, payload)
     else:
         figures = _programme_figures(event_type, payload)
     return {name: amount for name, amount in figures.items() if amount}
+
+
+GIFT_CARD_METHOD = "gift-card"  # a wallet top-up's payment method when it is a gift card bound (the wallet's own)
+GIFT_CARD_SIGNS = {"giftcard.sold": 1, "giftcard.redeemed": -1}  # gift cards held: sold, not yet bound
+
+
+def _gift_card_figures(event_type: str, payload: Mapping[str, Any]) -> dict[str, int]:
+    """A sale of gift cards (their count and what they were sold for), or one bound to a member's stored value."""
+    if event_type == "giftcard.sold":
+        return {"gift_cards_sold": _number(payload, "count"), "gift_cards_sold_fen": _number(payload, "amount_fen")}
+    if event_type == "giftcard.redeemed":
+        return {"gift_cards_bound": 1, "gift_cards_bound_fen": _number(payload, "amount_fen")}
+    return {}
 
 
 COUPON_COUNTS = {"coupon.issued": "coupons_issued", "coupon.redeemed": "coupons_used",
@@ -338,6 +361,9 @@ def standing_moves(event_type: str, payload: Mapping[str, Any]) -> dict[str, int
         sign = WALLET_SIGNS[event_type]
         moves = {"wallet_principal_fen": sign * _number(payload, "principal_fen"),
                  "wallet_bonus_fen": sign * _number(payload, "bonus_fen")}  # fmt: skip
+    elif event_type in GIFT_CARD_SIGNS:
+        sign, cards = GIFT_CARD_SIGNS[event_type], _number(payload, "count") or 1
+        moves = {"gift_cards_held": sign * cards, "gift_cards_fen": sign * _number(payload, "amount_fen")}
     return {name: amount for name, amount in moves.items() if amount}
 
 

@@ -378,9 +378,19 @@ class WalletHeld(Schema):
 class WalletFigures(Schema):
     """What stored value did in a period (储值)."""
 
-    top_ups_fen: int | None = Field(description=f"money paid in; {FEN}; null without money")
+    top_ups_fen: int | None = Field(description=f"money paid in (not gift cards bound: see `gift_cards`); {FEN}; null "
+                                    "without money")  # fmt: skip
     payments_fen: int | None = Field(description=f"payments from the balance, principal and bonus; {FEN}")
     held: WalletHeld | None = Field(description="held at the period's end (the chain's; null for a store)")
+
+
+class GiftCardFigures(Schema):
+    """What gift cards did in a period (礼品卡)."""
+
+    sold: int = Field(description="cards sold at the tills (售卡; a store: its own)")
+    sold_fen: int | None = Field(description=f"what they were sold for: money taken; {FEN}; null without money")
+    bound: int = Field(description="cards members bound to their stored value (the chain's: no store binds them)")
+    bound_fen: int | None = Field(description=f"what those cards moved into stored value (not money paid in); {FEN}")
 
 
 class ProgrammeLine(Schema):
@@ -390,6 +400,7 @@ class ProgrammeLine(Schema):
     mall_orders: MallFigures = Field(description="points-mall orders (积分商城订单)")
     cards: CardFigures = Field(description="paid membership cards (付费会员卡)")
     wallet: WalletFigures = Field(description="stored value (储值): in, out and held")
+    gift_cards: GiftCardFigures = Field(description="gift cards (礼品卡) sold and bound")
 
 
 class ProgrammeRow(Row, ProgrammeLine):
@@ -505,7 +516,7 @@ class LiabilityByStore(Schema):
 
 
 class GiftCardsLiability(Schema):
-    """Gift cards sold and not bound to a member's stored value (礼品卡未绑定余额), as they stand now."""
+    """Gift cards sold and not bound to a member's stored value (礼品卡未绑定余额) at the day's end."""
 
     cards: int = Field(description="cards sold and not bound")
     value_fen: int = Field(description=f"what they hold; {FEN}")
@@ -519,7 +530,7 @@ class Liability(Schema):
     wallet: WalletLiability = Field(description="stored value: principal and bonus")
     coupons: CouponsLiability = Field(description="usable coupons' face value")
     mall_orders: MallLiability = Field(description="unfulfilled mall orders")
-    gift_cards: GiftCardsLiability = Field(description="gift cards sold and not bound, as they stand now (any day)")
+    gift_cards: GiftCardsLiability = Field(description="gift cards sold and not bound at the day's end")
     cards: CardsLiability | None = Field(description="paid cards' days not given yet (会员卡预收); null more than 92 "
                                          "days back")  # fmt: skip
     by_store: LiabilityByStore | None = Field(description="the points and stored value by store; null more than 92 "

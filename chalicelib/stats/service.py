@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 from chalicelib.coupons.service import liability as coupon_liability
-from chalicelib.giftcards.service import liability as gift_card_liability
 from chalicelib.mall.orders import open_orders
 from chalicelib.shared import clock
 from chalicelib.shared.errors import ValidationFailed
@@ -157,4 +156,4 @@ def liability(as_of: date | None, where: str = "query") -> dict[str, Any]:
     value = get_settings().point_value_fen
     coupons = int(coupon_liability()["total_usable_face_value_fen"])
     stores = [store.store_id for store in all_stores()]
-    return reports.liability(as_of, value, coupons, open_orders(), stores, gift_card_liability())
+    return reports.liability(as_of, value, coupons, open_orders(), stores)

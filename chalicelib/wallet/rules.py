@@ -352,6 +352,7 @@ ONLINE_STORE = "membership"  # where the statement books wallet payments no stor
 MALL_SCOPE = "mall"  # where it books wallet payments for points-mall orders no store collects
 ERASURE_SCOPE = "erasure"  # where it books the bonus forfeited when its member was erased
 GIFT_CARD_SCOPE = "gift-cards"  # where it books gift cards members bound (their money was taken when the card sold)
+GIFT_CARD_METHOD = "gift-card"  # a top-up's payment method when it is a gift card bound: no money was paid in then
 SCOPES_OF_NO_STORE = (ONLINE_STORE, MALL_SCOPE, ERASURE_SCOPE, GIFT_CARD_SCOPE)  # store ids no store may take
 STATEMENT_SHARDS = 8  # the chain's figures are spread over this many partitions, so none is a hot key
 MOVEMENTS = ("top_ups", "payments", "refunds", "cash_refunds", "forfeited")

@@ -1,7 +1,10 @@
 """Gift cards (礼品卡): a batch printed, cards sold at a till once per order, bound by members to their stored value
 once per card, PINs not guessed, and every card's book adding up."""
 
+import threading
+from collections import Counter
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 
@@ -10,7 +13,7 @@ from chalicelib.giftcards.book import GIFT_CARD, card_holder
 from chalicelib.giftcards.rules import add_months, check_digit, valid_number
 from chalicelib.ledger.registry import ledger
 from chalicelib.shared import clock
-from tests.conftest import item_counts, member_token, published_envelopes, token_for
+from tests.conftest import deliver, item_counts, member_token, published_envelopes, token_for
 
 
 def batch(api, count=3, face=20_000, **more):
@@ -39,7 +42,7 @@ def card_balance(number):
     return ledger().balance(card_holder(number), GIFT_CARD)
 
 
-def test_a_card_printed_sold_at_a_till_and_bound_by_a_member_moves_its_value_once(api, partner):
+def test_a_card_printed_sold_at_a_till_and_bound_by_a_member_moves_its_value_once(api, aws, partner):
     made = batch(api)
     assert (made["count"], made["sold"], made["unsold"], made["valid_months"]) == (3, 0, 3, 36)
     (n1, p1), (n2, p2), (n3, _) = printed = codes(made["batch_id"])
@@ -88,6 +91,7 @@ def test_a_card_printed_sold_at_a_till_and_bound_by_a_member_moves_its_value_onc
 
     listed = api.get("/v1/gift-cards/batches").body
     assert (listed["items"][0]["sold"], listed["items"][0]["redeemed"], listed["outstanding_fen"]) == (2, 1, 20_000)
+    deliver(aws, "statistics")
     owed = api.get("/v1/reports/liability").body
     assert owed["gift_cards"] == {"cards": 1, "value_fen": 20_000}  # sold, not bound: owed
 
@@ -143,5 +147,88 @@ def test_a_sale_refused_writes_nothing(api, partner):
     assert real_name.status == 422, real_name.body
     over = sell(cashier, numbers[:6], "GC-7")  # 6,000 CNY: more than a cashier records alone
     assert (over.status, over.body["type"].rsplit("/", 1)[-1]) == (403, "counter-purchase-over-limit")
+    for store_id in ("NO-SUCH", "gift-cards"):  # a review sold at a store that does not exist, and at a scope's id
+        assert sell(api, numbers[:1], f"GC-{store_id}", store_id=store_id).status == 422
     assert item_counts() == before
     assert sell(api, numbers[:9], "GC-8").status == 201  # a store manager's or admin's sale of 9,000 CNY
+
+
+def test_tries_at_a_pin_sent_at_once_are_counted_before_they_are_compared(api, partner):
+    """A review: twenty binds at once, each from its own account (nineteen wrong PINs and the right one), all passed
+    the check of a count of misses before any was written, and the right PIN bound the card. Tries are counted
+    first: at most five are compared a day."""
+    from chalicelib.giftcards import service
+
+    made = batch(api, count=1)
+    ((number, pin),) = codes(made["batch_id"])
+    assert sell(api, [number], "GC-R").status == 201
+    members = [member_token(f"139000002{n:02d}")[0] for n in range(20)]
+    guesses = [f"{(int(pin) + k) % 10**8:08d}" for k in range(1, 20)] + [pin]
+    together = threading.Barrier(20)
+    checked = service.refusal_now
+
+    def arriving_together(*limits):
+        refusal = checked(*limits)
+        together.wait()  # every request past the member's check before any other step
+        return refusal
+
+    outcomes: Counter[str] = Counter()
+
+    def bind_as(member_id, guess):
+        try:
+            service.redeem(member_id, number, guess)
+            outcomes["bound"] += 1
+        except Exception as refused:  # what each try was answered is counted
+            outcomes[type(refused).__name__] += 1
+
+    with mock.patch.object(service, "refusal_now", arriving_together):
+        tries = [threading.Thread(target=bind_as, args=pair) for pair in zip(members, guesses, strict=True)]
+        for thread in tries:
+            thread.start()
+        for thread in tries:
+            thread.join()
+    assert outcomes["CardNotFound"] + outcomes["bound"] <= 5, outcomes  # compared: five at most
+    assert outcomes["RateLimited"] >= 15, outcomes
+    assert card_balance(number) == (0 if outcomes["bound"] else 20_000)
+
+
+def test_the_liability_of_a_past_day_holds_the_cards_sold_then_and_bound_since(api, aws, partner):
+    """A review: a card sold on one day and bound two days later was in neither the gift cards nor the stored value
+    of the first day's close, read after the binding. The cards held at a day's end are counted from the events, as
+    stored value is; the programme report says what was sold and bound each day."""
+    made = batch(api, count=2)
+    (n1, p1), (n2, _) = codes(made["batch_id"])
+    before = clock.business_today() - timedelta(days=2)
+    from chalicelib.giftcards import service
+
+    with clock.frozen(clock.now() - timedelta(days=2)):  # as a till sold them then (a token of today is not yet valid)
+        assert service.sell("SH-001", [n1, n2], "cash", "GC-P", "staff:test")["amount_fen"] == 40_000
+    _, token = member_token("13900000075")
+    assert bind(api, token, n1, p1).status == 201
+    deliver(aws, "statistics")
+    then = api.get(f"/v1/reports/liability?as_of={before}").body
+    now = api.get("/v1/reports/liability").body
+    assert (then["gift_cards"], now["gift_cards"]) == (
+        {"cards": 2, "value_fen": 40_000},
+        {"cards": 1, "value_fen": 20_000},
+    )
+    assert now["wallet"]["principal_fen"] - then["wallet"]["principal_fen"] == 20_000  # bound: stored value now
+    assert then["total_fen"] - now["total_fen"] == then["points"]["value_fen"] - now["points"]["value_fen"]
+    programme = api.get(f"/v1/reports/programme?from={before}&to={clock.business_today()}&granularity=day").body
+    assert [(row["gift_cards"]["sold"], row["gift_cards"]["sold_fen"], row["gift_cards"]["bound"]) for row in
+            programme["items"]] == [(2, 40_000, 0), (0, 0, 0), (0, 0, 1)]  # fmt: skip
+    assert programme["totals"]["wallet"]["top_ups_fen"] == 0  # a card bound brought no money in: its sale did
+
+
+def test_a_card_bound_brings_no_top_up_gift(api, aws, partner):
+    """A review: a ¥1,000 card bound brought the 充值礼 coupon of top-ups of ¥500 or more; no money was paid in."""
+    from tests.functional.test_coupons import template
+
+    template(api, name="充值礼", gift={"on": "top_up", "min_top_up_fen": 50_000})
+    made = batch(api, count=1, face=100_000)
+    ((number, pin),) = codes(made["batch_id"])
+    assert sell(api, [number], "GC-G").status == 201
+    member_id, token = member_token("13900000076")
+    assert bind(api, token, number, pin).status == 201
+    deliver(aws, "coupons")
+    assert api.get(f"/v1/members/{member_id}/coupons").body["items"] == []

@@ -390,3 +390,19 @@ def test_publishing_the_apps_writes_assets_first_and_each_index_under_its_folder
             b"<title>m</title>", "text/html; charset=utf-8", NO_CACHE)  # fmt: skip
         asset = s3.head_object(Bucket="web", Key="console/assets/index-abc123.js")
         assert (asset["ContentType"], asset["CacheControl"]) == ("text/javascript; charset=utf-8", IMMUTABLE)
+
+
+def test_the_functions_may_write_and_read_every_exports_folder_the_app_writes_and_its_files_expire():
+    """A review: the gift cards' file of numbers and PINs went to `gift-cards/`, which the policy did not allow (a
+    batch would fail on AWS after writing its cards) and no rule expired (PINs kept for ever). Every folder the app
+    writes in the exports bucket is allowed, and those of files made on request expire."""
+    from infra.resources import _exports_resources, render_policy
+
+    written = {"bi/", "reports/", "gift-cards/"}  # chalicelib.exports (BI, reports) and chalicelib.giftcards
+    (allowed,) = [s for s in render_policy("dev")["Statement"] if s.get("Sid") == "ExportFiles"]
+    for folder in written:
+        key = f"arn:aws:s3:::loyalty-dev-exports-123/{folder}x.csv"
+        assert any(fnmatchcase(key, pattern.replace("arn:*", "arn:aws")) for pattern in allowed["Resource"]), folder
+    (bucket,) = [r for r in _exports_resources("dev").values() if r["Type"] == "AWS::S3::Bucket"]
+    expiring = {rule["Prefix"] for rule in bucket["Properties"]["LifecycleConfiguration"]["Rules"]}
+    assert expiring == {"reports/", "gift-cards/"}  # BI files stay: Athena reads every day
