@@ -41,6 +41,7 @@ ROUTES = (
     Route("/v1/gift-cards/batches/{batch_id}/void", "POST", "void_gift_card_batch", "chalicelib.giftcards.api"),
     Route("/v1/gift-cards/sales", "POST", "sell_gift_cards", "chalicelib.giftcards.api"),
     Route("/v1/gift-cards/{number}", "GET", "get_gift_card", "chalicelib.giftcards.api"),
+    Route("/v1/gift-cards/{number}/extension", "POST", "extend_gift_card", "chalicelib.giftcards.api"),
     Route("/v1/health", "GET", "health", "chalicelib.platform.api"),
     Route("/v1/jobs", "GET", "list_jobs", "chalicelib.platform.jobs_api"),
     Route("/v1/jobs/{job}/preview", "GET", "preview_job", "chalicelib.platform.jobs_api"),

@@ -10,6 +10,7 @@ from chalicelib.giftcards.schemas import (
     GiftCardBatches,
     GiftCardBatchIn,
     GiftCardCodes,
+    GiftCardExtension,
     GiftCardOut,
     GiftCardRedeemed,
     GiftCardRedeemIn,
@@ -18,7 +19,7 @@ from chalicelib.giftcards.schemas import (
 )
 from chalicelib.identity.access import MEMBER, Staff
 from chalicelib.identity.rules import Permission
-from chalicelib.shared.errors import IdempotencyKeyReused, NotFound, RateLimited, ValidationFailed
+from chalicelib.shared.errors import Conflict, IdempotencyKeyReused, NotFound, RateLimited, ValidationFailed
 from chalicelib.shared.http import Reply, RequestContext, endpoint
 from chalicelib.wallet.service import BalanceLimitExceeded, MemberNotEligible
 
@@ -107,6 +108,19 @@ def get_gift_card(ctx: RequestContext, number: str) -> Reply:
 
     Errors: 404 for a number that is no card."""
     return Reply(GiftCardOut.model_validate(service.find_card(number)))
+
+
+@endpoint("/v1/gift-cards/{number}/extension", "POST", summary="Extend a gift card's validity (延期)",
+          tag="gift-cards", access=MANAGE, body=GiftCardExtension, response=GiftCardOut,
+          errors=(NotFound, ValidationFailed, Conflict))  # fmt: skip
+def extend_gift_card(ctx: RequestContext, number: str) -> Reply:
+    """A card sold and not bound stays valid through `valid_until`: the rules for prepaid cards ask that an expired
+    card with a balance be renewed or exchanged, and its holder then binds it as any other. The same day again answers
+    the card as it is. The audit log records who (`giftcard.extended`, with the day it was valid until before).
+
+    Errors: 404 for a number that is no card; 422 for a card not sold or bound already, or a day not after its last
+    day now, before today or more than ten years on; 409 when the card changed meanwhile."""
+    return Reply(GiftCardOut.model_validate(service.extend(number, ctx.body.valid_until)))
 
 
 @endpoint("/v1/me/gift-cards/redemptions", "POST", summary="Bind a gift card to my stored value (绑定礼品卡)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
@@ -151,3 +152,12 @@ class GiftCardRedeemed(Schema):
     gift_points: int = Field(default=0, description="none for a card")
     wallet: WalletAfter = Field(description="the member's stored value after it")
     duplicate: bool = Field(description="a repeat of their binding: its first answer")
+
+
+class GiftCardExtension(Input):
+    """延期: the card's new last day to be bound."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"valid_until": "2030-12-31"}]})
+
+    valid_until: date = Field(description=f"its new last day: after the current one, not before today, at most ten "
+                              f"years on; {BUSINESS_DATE}")  # fmt: skip

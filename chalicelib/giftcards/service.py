@@ -28,6 +28,7 @@ from chalicelib.giftcards.book import GIFT_CARD, card_holder
 from chalicelib.giftcards.records import BATCHES_SCOPE, GiftCardBatchRecord, GiftCardRecord
 from chalicelib.giftcards.rules import (
     MAX_CARDS_PER_SALE,
+    MAX_VALID_MONTHS,
     REAL_NAME_SALE_FEN,
     CardState,
     add_months,
@@ -238,6 +239,37 @@ def find_card(typed: str) -> dict[str, Any]:
     if card is None:
         raise NotFound("No gift card with this number")
     return card_json(card, _batch(card.batch_id))
+
+
+def extend(typed: str, until: date) -> dict[str, Any]:
+    """延期: a card sold and not bound is valid through ``until`` (an expired card with a balance is renewed, as the
+    rules for prepaid cards ask): later than its last day now, not before today, at most ten years on. Once per day
+    asked: the same day again answers the card as it is; a card extended meanwhile is 409 ``conflict``."""
+    number = normalised_number(typed)
+    card = GiftCardRecord.find(number) if valid_number(number) else None
+    if card is None:
+        raise NotFound("No gift card with this number")
+    batch, today = _batch(card.batch_id), clock.business_today()
+    if card.valid_until == until.isoformat():
+        return card_json(card, batch)
+    why = None
+    if card.sold_at is None or card.redeemed_at is not None:
+        why = "only a card sold and not bound is extended"
+    elif until < today or until <= date.fromisoformat(str(card.valid_until)):
+        why = f"a day after its last day now ({card.valid_until}), not before today"
+    elif until > add_months(today, MAX_VALID_MONTHS):
+        why = f"at most {MAX_VALID_MONTHS // 12} years on"
+    if why is not None:
+        raise ValidationFailed([{"field": "valid_until", "in": "body", "message": why}], why)
+    tx = Transaction()
+    tx.update(card, [GiftCardRecord.valid_until.set(until.isoformat())], add_version_condition=False,
+              condition=(GiftCardRecord.valid_until == card.valid_until) & GiftCardRecord.redeemed_at.does_not_exist(),
+              on_fail=Conflict("The card changed meanwhile: read it again"))  # fmt: skip
+    emit(tx, new_event("giftcard.extended", f"gift-card-batch/{card.batch_id}", {
+        "batch_id": card.batch_id, "card_ends": number[-4:], "was_valid_until": card.valid_until,
+        "valid_until": until.isoformat()}))  # fmt: skip
+    tx.commit()
+    return find_card(number)
 
 
 # --- a sale at the till ------------------------------------------------------------------------------------------

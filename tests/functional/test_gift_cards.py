@@ -118,6 +118,16 @@ def test_pins_are_not_guessed_and_a_card_past_its_day_is_not_bound(api, partner)
         _, fresh = member_token("13900000074")  # a token of that day
         expired = bind(api, fresh, n2, p2)
     assert (expired.status, expired.body["reason"]) == (409, "expired")
+    card = api.get(f"/v1/gift-cards/{n2}").body
+    assert api.post(f"/v1/gift-cards/{n2}/extension", {"valid_until": card["valid_until"]}).status == 200  # as it is
+    assert api.post(f"/v1/gift-cards/{n2}/extension", {"valid_until": "2020-01-01"}).status == 422
+    from chalicelib.giftcards import service
+
+    with clock.frozen(later):  # 延期: an expired card with a balance is renewed, then bound as any other
+        extended = service.extend(n2, (later + timedelta(days=365)).date())
+        assert extended["status"] == "active"
+        assert bind(api, fresh, n2, p2).status == 201
+    assert api.post(f"/v1/gift-cards/{n2}/extension", {"valid_until": "2031-01-01"}).status == 422  # bound: no more
 
 
 @pytest.mark.parametrize(("body", "field"), [

@@ -337,8 +337,8 @@ def test_bi_files_land_in_a_private_bucket_athena_reads_by_day_and_report_files_
     bucket = resources[EXPORTS_BUCKET_ID]["Properties"]
     assert bucket["BucketName"] == exports_bucket_name(STAGE)
     assert all(bucket["PublicAccessBlockConfiguration"].values())
-    [rule] = bucket["LifecycleConfiguration"]["Rules"]
-    assert (rule["Prefix"], rule["ExpirationInDays"]) == ("reports/", REPORT_FILES_KEPT_DAYS)  # BI files are kept
+    rules = {rule["Prefix"]: rule["ExpirationInDays"] for rule in bucket["LifecycleConfiguration"]["Rules"]}
+    assert rules == {"reports/": REPORT_FILES_KEPT_DAYS, "gift-cards/": 30}  # BI files are kept
     tables = {t["TableInput"]["Name"]: t["TableInput"] for t in _of_type(resources, "AWS::Glue::Table").values()}
     assert set(tables) == set(entities())
     for entity, table in tables.items():

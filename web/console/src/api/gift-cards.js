@@ -18,3 +18,6 @@ export const sellCards = (sale) => api.post('/gift-cards/sales', sale)
 
 /** A card by its number: status, balance, sale and binding. */
 export const findCard = (number) => api.get(`/gift-cards/${encodeURIComponent(number.replace(/[\s-]/g, ''))}`)
+
+/** 延期: a card sold and not bound valid through `validUntil` (YYYY-MM-DD) (`giftcards:manage`). */
+export const extendCard = (number, validUntil) => api.post(`/gift-cards/${encodeURIComponent(number)}/extension`, { valid_until: validUntil })

@@ -15,7 +15,7 @@ export default {
       sellConfirm: '售出 {count} 张礼品卡，收款 {amount}（{method}）？', soldOk: '已售出 {count} 张，收款 {amount}，有效期至 {until}',
       reasons: { unknown: '不是本品牌的礼品卡', sold: '已售出', voided: '所属批次已作废', mistyped: '卡号有误（校验位不符）' },
       lookup: '查询礼品卡', lookupHint: '输入卡号', find: '查询', balance: '余额', soldAt: '售出', boundAt: '绑定', boundTo: '绑定会员',
-      notFound: '没有这张礼品卡', realName: '单笔售卡满 10,000 元须实名登记购卡人，本系统不登记：请分多笔或到总部办理',
+      notFound: '没有这张礼品卡', extend: '延期', extendTo: '延期至', extended: '已延期至 {day}', realName: '单笔售卡满 10,000 元须实名登记购卡人，本系统不登记：请分多笔或到总部办理',
     },
   },
   en: {
@@ -34,7 +34,7 @@ export default {
       sellConfirm: 'Sell {count} gift cards for {amount} ({method})?', soldOk: '{count} sold for {amount}, valid until {until}',
       reasons: { unknown: 'Not one of our gift cards', sold: 'Sold already', voided: 'Its batch was voided', mistyped: 'Mistyped (check digit)' },
       lookup: 'Look up a card', lookupHint: 'Card number', find: 'Find', balance: 'Balance', soldAt: 'Sold', boundAt: 'Bound', boundTo: 'Member',
-      notFound: 'No such gift card', realName: 'Cards worth ¥10,000 or more are sold by real name, which this till does not take: split the sale',
+      notFound: 'No such gift card', extend: 'Extend', extendTo: 'Valid until', extended: 'Valid until {day}', realName: 'Cards worth ¥10,000 or more are sold by real name, which this till does not take: split the sale',
     },
   },
 }
