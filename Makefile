@@ -48,6 +48,7 @@ bench: $(DEPS) $(ASSETS) $(WEB)
 	$(PY) bench/coupons.py
 	$(PY) bench/notifications.py
 	$(PY) bench/membership.py
+	$(PY) bench/giftcards.py
 	$(PY) bench/birthdays.py
 	$(PY) bench/reports.py
 	$(PY) bench/coldstart.py

@@ -243,3 +243,14 @@ def test_reports_read_the_same_whatever_the_members_and_the_consumer_folds_batch
     assert checked["requests"] <= 16 + 16 + 12 + 8  # the day's 16 parts and the next day's (the expiry booked that
     # night counts in the day), the stores, batch reads of the figures, a query per shard of each of the liability's
     # two breakdowns
+
+
+def test_gift_cards_a_sale_is_one_transaction_and_a_binding_one_post_after_its_try_is_counted():
+    figures = bench("giftcards")
+    assert one_transaction(figures["requests_per_sale_of_1"], 5)  # the claim, the cards, their batches, the books
+    assert one_transaction(figures["requests_per_sale_of_5"], 5)  # five cards cost no request more than one
+    binding = figures["requests_per_binding"]
+    assert binding["by_operation"]["TransactWriteItems"] == 2  # the try counted first, then the card and the wallet
+    assert binding["total"] <= 6
+    assert figures["requests_per_batch_of_100"]["by_operation"]["TransactWriteItems"] == 2  # the cards, the batch
+    assert figures["requests_per_card_lookup"]["total"] == 2
