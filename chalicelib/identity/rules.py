@@ -105,7 +105,8 @@ _CASHIER |= {P.MALL_FULFIL, P.BENEFITS_USE, P.PURCHASES_RECORD, P.WALLET_TOP_UP,
 _FEEDBACK = {P.FEEDBACK_READ, P.FEEDBACK_REPLY, P.NOTIFICATIONS_READ}
 _FINANCE = {P.STORES_READ, P.MEMBERS_READ, P.AUDIT_READ, P.REPORTS_READ, P.REPORTS_MONEY}
 _FINANCE |= {P.WALLET_PLANS, P.WALLET_STATEMENTS, P.WALLET_CASH_REFUND, P.MEMBERSHIP_CANCEL, P.SALES_JOURNAL}
-_FINANCE |= {P.GIFT_CARDS_MANAGE}  # batches printed, their PINs, voided: money's, as stored value's plans are
+_FINANCE |= {P.GIFT_CARDS_MANAGE, P.GIFT_CARDS_SELL}  # batches printed, their PINs, voided: money's, as stored
+# value's plans are; and cards sold and looked up (a company's order of cards is sold by head office)
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASHIER: frozenset(_CASHIER),
     Role.STORE_MANAGER: frozenset(

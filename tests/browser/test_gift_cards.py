@@ -100,8 +100,8 @@ def test_finance_prints_a_batch_a_cashier_sells_two_cards_and_a_member_binds_one
     page.get_by_role("button", name="查询").click()
     was = page.locator("[data-test=gc-found] [data-cell=valid-until]").inner_text()
     later = f"{int(was[:4]) + 1}{was[4:]}"
-    page.locator("[data-test=gc-extend-to] input").fill(later)
-    page.locator("[data-test=gc-extend-to] input").press("Enter")
+    page.get_by_label("延期至").fill(later)
+    page.get_by_label("延期至").press("Enter")
     page.locator("[data-test=gc-extend]").click()
     expect(page.locator("[data-test=gc-found] [data-cell=valid-until]")).to_have_text(later)
     assert site.api("GET", f"/v1/gift-cards/{second.replace(' ', '')}")["valid_until"] == later
