@@ -19,7 +19,7 @@ from harness import S3_REQUESTS, STORE, TRANSACTIONS, admin_auth, emulator, requ
 def figures() -> dict[str, object]:
     from chalice.test import Client
 
-    from chalicelib.exports import files
+    from chalicelib.giftcards import service as giftcards
     from chalicelib.identity.member_auth import member_claims
     from chalicelib.identity.service import issue_tokens
     from chalicelib.local import gateway
@@ -51,7 +51,7 @@ def figures() -> dict[str, object]:
                 made.update(call("/v1/gift-cards/batches", {"name": "礼品卡", "face_value_fen": 10_000, "count": 100}))
 
             batch()  # warm
-            cards = iter(_printed(files.read(f"gift-cards/{made['batch_id']}/codes.csv") or b""))
+            cards = iter(_printed(giftcards.codes_file(made["batch_id"])))
 
             def sell(count: int) -> None:
                 numbers = [next(cards)[0] for _ in range(count)]

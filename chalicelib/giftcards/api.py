@@ -131,9 +131,10 @@ def redeem_gift_card(ctx: RequestContext) -> Reply:
     """The card's number and PIN move its whole balance into the member's stored value as principal (本金: spent at the
     tills like any top-up, never expiring), once per card: the same member again is answered as before.
 
-    Errors: 404 `gift-card-not-found` for a number and PIN that name no card (ten an hour, or five wrong PINs for a
-    card in a day, then 429); 409 `gift-card-not-redeemable` with `reason` (`unsold`: not sold yet, `redeemed`:
-    bound before, `expired`, `voided`); 422 `balance-limit-exceeded` past the stored-value limit, `member-not-eligible`
-    for a frozen membership."""
+    Errors: 422 for a number its check digit says is mistyped (not counted as a miss); 404 `gift-card-not-found` for
+    a number and PIN that name no card (ten an hour, or five tries at a card's PIN in a day, then 429); 409
+    `gift-card-not-redeemable` with `reason` (`unsold`: not sold yet, `redeemed`: bound before, `expired`,
+    `voided`); 422 `balance-limit-exceeded` past the stored-value limit, `member-not-eligible` for a frozen
+    membership."""
     answer = service.redeem(ctx.caller.id, ctx.body.card_number, ctx.body.pin)
     return Reply(GiftCardRedeemed.model_validate(answer), status=201)

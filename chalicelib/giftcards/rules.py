@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -32,7 +33,12 @@ def check_digit(digits: str) -> str:
 
 def valid_number(number: str) -> bool:
     """A card number as printed: 16 digits whose last is the check digit of the others."""
-    return len(number) == NUMBER_DIGITS and number.isdigit() and check_digit(number[:-1]) == number[-1]
+    return (
+        len(number) == NUMBER_DIGITS
+        and number.isascii()
+        and number.isdigit()
+        and check_digit(number[:-1]) == number[-1]
+    )
 
 
 def new_number() -> str:
@@ -42,12 +48,18 @@ def new_number() -> str:
 
 
 def new_pin() -> str:
-    return "".join(str(secrets.randbelow(10)) for _ in range(PIN_DIGITS))
+    """Eight digits, never starting with 0 (a spreadsheet opening the printer's file would drop it)."""
+    return str(secrets.randbelow(9) + 1) + "".join(str(secrets.randbelow(10)) for _ in range(PIN_DIGITS - 1))
 
 
 def normalised_number(typed: str) -> str:
-    """A card number as typed or scanned: spaces and dashes dropped (4-4-4-4 groups on the card)."""
-    return "".join(ch for ch in typed if ch not in " -")
+    """A card number as typed or scanned: full-width digits as digits (a Chinese keyboard's), spaces and dashes
+    dropped (4-4-4-4 groups on the card)."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", typed) if ch not in " -")
+
+
+def normalised_pin(typed: str) -> str:
+    return unicodedata.normalize("NFKC", typed).strip()
 
 
 def add_months(day: date, months: int) -> date:

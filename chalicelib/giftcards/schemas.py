@@ -15,7 +15,7 @@ from chalicelib.stores.schemas import StoreId
 
 BatchName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), Trimmed]
 TypedNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=24), Trimmed]
-Pin = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{8}$")]
+Pin = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9０-９]{8}$")]  # full-width as typed
 NUMBER = "the card's number (卡号) as printed: 16 digits, spaces or dashes between its groups of four allowed"
 STATUS = (
     "`unsold` (printed, not sold), `active` (sold: its balance waits to be bound), `redeemed` (bound to a member's "

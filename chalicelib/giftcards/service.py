@@ -22,6 +22,7 @@ import io
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import unquote
 
 from chalicelib.exports import files
 from chalicelib.giftcards.book import GIFT_CARD, card_holder
@@ -35,6 +36,7 @@ from chalicelib.giftcards.rules import (
     new_number,
     new_pin,
     normalised_number,
+    normalised_pin,
     status_of,
     valid_number,
 )
@@ -99,7 +101,7 @@ def create_batch(
     def perform(tx: Transaction) -> dict[str, Any]:
         batch_id = new_id("gb_")
         cards = _write_cards(batch_id, count)
-        codes_key = f"gift-cards/{batch_id}/codes.csv"
+        codes_key = f"gift-cards/{batch_id}/gift-cards_{batch_id}.csv"  # the name a download is saved under
         files.put(codes_key, _codes_file(name, face_value_fen, valid_months, cards), "text/csv; charset=utf-8")
         record = GiftCardBatchRecord(
             BATCHES_SCOPE, batch_id, name=name, face_value_fen=face_value_fen, cards=count, valid_months=valid_months,
@@ -197,6 +199,14 @@ def void_batch(batch_id: str) -> dict[str, Any]:
     return batch_json(_batch(batch_id))
 
 
+def codes_file(batch_id: str) -> bytes:
+    """The printer's file of the batch's numbers and PINs (the demo's till and tests read it as a printer would)."""
+    data = files.read(_batch(batch_id).codes_key)
+    if data is None:
+        raise CodesGone("The file was removed")
+    return data
+
+
 def codes_link(batch_id: str) -> dict[str, Any]:
     """A link to the batch's file of numbers and PINs, for 15 minutes; announced, so the audit log says who took
     it."""
@@ -234,7 +244,7 @@ def card_json(card: GiftCardRecord, batch: GiftCardBatchRecord) -> dict[str, Any
 
 def find_card(typed: str) -> dict[str, Any]:
     """A card by its number (as printed, typed or scanned), for staff: its status, balance, sale and binding."""
-    number = normalised_number(typed)
+    number = normalised_number(unquote(typed))  # a path's spaces, as a browser or curl sends them
     card = GiftCardRecord.find(number) if valid_number(number) else None
     if card is None:
         raise NotFound("No gift card with this number")
@@ -391,14 +401,17 @@ def redeem(member_id: str, typed_number: str, pin: str) -> dict[str, Any]:
     ``balance-limit-exceeded`` past the wallet's limit and ``member-not-eligible`` for a frozen member, nothing
     written; 429 after ten misses an hour, or five tries at a card's PIN in a day."""
     number, misses = normalised_number(typed_number), f"gift-card-miss:{member_id}"
+    if not valid_number(number):  # a typo, caught by the check digit: said as such, and no miss (a walkthrough's ten
+        detail = "not a gift card number: 16 digits, the last a check digit"  # typos locked a member out for an hour)
+        raise ValidationFailed([{"field": "card_number", "in": "body", "message": detail}], detail)
     if (refused := refusal_now((misses, MEMBER_MISSES))) is not None:
         raise refused
-    card = GiftCardRecord.find(number) if valid_number(number) else None
+    card = GiftCardRecord.find(number)
     if card is not None:  # every try at a card's PIN counts before it is compared, so tries sent at once (from many
         tx = Transaction()  # accounts) cannot pass the limit: a review tried 20 at once against a count of misses
         take(tx, f"gift-card-pin:{number}", CARD_TRIES)
         tx.commit()
-    if card is None or not hmac.compare_digest(card.pin_hash, _pin_hash(number, pin.strip())):
+    if card is None or not hmac.compare_digest(card.pin_hash, _pin_hash(number, normalised_pin(pin))):
         tx = Transaction()
         take(tx, misses, MEMBER_MISSES)
         tx.commit()

@@ -336,11 +336,10 @@ class Story:
 
     def _gift_cards(self) -> list[tuple[str, str]]:
         """The demo batch's numbers and PINs, from the printer's file."""
-        from chalicelib.exports import files
         from chalicelib.giftcards import service as giftcards
 
         (batch,) = [batch for batch in giftcards.list_batches() if batch["name"] == GIFT_CARD_BATCH]
-        text = (files.read(f"gift-cards/{batch['batch_id']}/codes.csv") or b"").decode("utf-8-sig")
+        text = giftcards.codes_file(batch["batch_id"]).decode("utf-8-sig")
         return [(row[0].replace(" ", ""), row[1]) for row in csv.reader(io.StringIO(text))][1:]
 
     def sell_gift_cards(self) -> None:

@@ -493,10 +493,15 @@ def mix_report(scope: Scope, first: date, last: date, money: bool, names: dict[s
     hours = [{"weekday": weekday, "hour": hour, "purchases": kept[f"h#{weekday}{hour:02d}"]["purchases"],
               "sales_fen": shown(kept[f"h#{weekday}{hour:02d}"]["sales_fen"])}
              for weekday in range(1, 8) for hour in range(24)]  # fmt: skip
-    busiest = sorted((row for row in hours if row["purchases"]), key=lambda row: -int(row["purchases"] or 0))[:3]
+
+    def peak(row: dict[str, Any]) -> tuple[int, int]:  # ties: the more paid first
+        return -int(row["purchases"] or 0), -int(kept[f"h#{row['weekday']}{row['hour']:02d}"]["sales_fen"])
+
+    busiest = sorted((row for row in hours if row["purchases"]), key=peak)[:3]
+    last_peak = busiest[-1]["purchases"] if busiest else 0
     return {
         "from": first, "to": last, "categories": categories, "hours": hours,
-        "busiest": [{"weekday": row["weekday"], "hour": row["hour"], "purchases": row["purchases"]} for row in busiest],
+        "busiest": busiest, "busiest_tied": sum(1 for row in hours if busiest and row["purchases"] == last_peak),
         "totals": {"purchases": sum(row["purchases"] for row in hours), "items_sold": totals["items_sold"],
                    "items_refunded": totals["items_refunded"], "sales_fen": shown(totals["sales_fen"]),
                    "refunded_fen": shown(totals["refunded_fen"]), "net_fen": shown(whole)},

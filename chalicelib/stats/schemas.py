@@ -640,5 +640,9 @@ class MixReport(Schema):
     to: date = Field(description="the window's last day")
     categories: list[MixCategory] = Field(description="each category sold or refunded, most net sales first")
     hours: list[MixHour] = Field(description="all 168 hours of the week, Monday 0:00 first")
-    busiest: list[MixHour] = Field(description="the three hours with most purchases (高峰时段), most first")
+    busiest: list[MixHour] = Field(description="the three hours with most purchases (高峰时段), most first (ties: the "
+                                   "more paid first)")  # fmt: skip
+    busiest_tied: int = Field(
+        description="how many hours have as many purchases as the last of `busiest` (more than it names when hours tie)"
+    )
     totals: MixTotals = Field(description="the window's sums")

@@ -61,7 +61,8 @@ def test_finance_prints_a_batch_a_cashier_sells_two_cards_and_a_member_binds_one
     page.get_by_role("button", name="核对卡片").click()
     expect(page.locator("[data-test=gc-total]")).to_have_text("合计 2 张，应收 ¥400.00")
     page.locator("[data-test=gc-method]").get_by_text("现金").click()
-    order_id = page.locator("[data-test=gc-order]").inner_text()
+    order_id = f"POS-RECEIPT-{secrets.token_hex(3)}"  # the till receipt's number, typed to match them
+    page.get_by_label("订单号").fill(order_id)
     page.locator("[data-test=gc-sell]").click()
     page.get_by_role("dialog").get_by_role("button", name="确认售卡").click()
     expect(page.locator("[data-test=gc-sold]")).to_contain_text("已售出 2 张，收款 ¥400.00")
@@ -81,6 +82,10 @@ def test_finance_prints_a_batch_a_cashier_sells_two_cards_and_a_member_binds_one
     tokens = member_tokens(site, "13700000931")
     before = me_api(site, tokens["access_token"], "/v1/me/wallet")["principal_fen"]
     phone = open_as(mobile, site, tokens, "/wallet")
+    phone.locator("[data-test=gift-card-number] input").fill(mistyped)  # said at once, and no try spent on it
+    phone.locator("[data-test=gift-card-pin] input").fill(first_pin)
+    phone.locator("[data-test=gift-card-submit]").click()
+    expect(phone.locator("[data-test=gift-card-form]")).to_contain_text("卡号有误")
     phone.locator("[data-test=gift-card-number] input").fill(first)
     phone.locator("[data-test=gift-card-pin] input").fill("0" * 8 if first_pin != "0" * 8 else "1" * 8)
     phone.locator("[data-test=gift-card-submit]").click()
@@ -89,6 +94,11 @@ def test_finance_prints_a_batch_a_cashier_sells_two_cards_and_a_member_binds_one
     phone.locator("[data-test=gift-card-submit]").click()
     expect(phone.locator("[data-test=wallet-principal]")).to_have_text(f"¥{(before + 20_000) / 100:.2f}")
     expect(phone.locator("[data-test=wallet-move]").first).to_contain_text(f"礼品卡充值·尾号 {first[-4:]}")
+    phone.locator("[data-test=gift-card-number] input").fill(first)  # the same card again: said, not "added" again
+    phone.locator("[data-test=gift-card-pin] input").fill(first_pin)
+    phone.locator("[data-test=gift-card-submit]").click()
+    expect(phone.get_by_text("这张卡已绑定到您的储值")).to_be_visible()
+    expect(phone.locator("[data-test=wallet-principal]")).to_have_text(f"¥{(before + 20_000) / 100:.2f}")
     check_screen(mobile, "储值钱包", "wallet-gift-card")  # docs/screenshots/member-gift-card.png
 
     page = log_in(console, site, staff_account(site, ["finance"], []))

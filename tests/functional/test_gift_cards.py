@@ -8,7 +8,6 @@ from unittest import mock
 
 import pytest
 
-from chalicelib.exports import files
 from chalicelib.giftcards.book import GIFT_CARD, card_holder
 from chalicelib.giftcards.rules import add_months, check_digit, valid_number
 from chalicelib.ledger.registry import ledger
@@ -24,7 +23,9 @@ def batch(api, count=3, face=20_000, **more):
 
 def codes(batch_id):
     """The printer's file: (number, PIN) a card."""
-    text = files.read(f"gift-cards/{batch_id}/codes.csv").decode("utf-8-sig")
+    from chalicelib.giftcards import service
+
+    text = service.codes_file(batch_id).decode("utf-8-sig")
     rows = [line.split(",") for line in text.strip().splitlines()[1:]]
     return [(row[0].replace(" ", ""), row[1]) for row in rows]
 
@@ -242,3 +243,21 @@ def test_a_card_bound_brings_no_top_up_gift(api, aws, partner):
     assert bind(api, token, number, pin).status == 201
     deliver(aws, "coupons")
     assert api.get(f"/v1/members/{member_id}/coupons").body["items"] == []
+
+
+def test_typos_cost_no_try_and_a_chinese_keyboard_s_digits_are_digits(api, partner):
+    """A walkthrough: ten numbers mistyped (their check digit) each counted as a miss and locked the member out for an
+    hour; a PIN typed in full-width digits was read as a wrong PIN; a number looked up with its spaces was not found."""
+    made = batch(api, count=1)
+    ((number, pin),) = codes(made["batch_id"])
+    assert sell(api, [number], "GC-T").status == 201
+    _, token = member_token("13900000077")
+    mistyped = number[:-1] + str((int(number[-1]) + 1) % 10)
+    for _ in range(11):
+        answer = bind(api, token, mistyped, pin)
+        assert (answer.status, answer.body["errors"][0]["field"]) == (422, "card_number")
+    wide = "".join(chr(ord(digit) + 0xFEE0) for digit in pin)  # ５７５６…
+    bound = bind(api, token, " ".join(number[n : n + 4] for n in range(0, 16, 4)), wide)
+    assert (bound.status, bound.body["principal_fen"]) == (201, 20_000)
+    spaced = api.get("/v1/gift-cards/" + "%20".join(number[n : n + 4] for n in range(0, 16, 4)))
+    assert (spaced.status, spaced.body["number"]) == (200, number)

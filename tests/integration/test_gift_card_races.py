@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from chalicelib.exports import files
+from chalicelib.giftcards import service
 from chalicelib.giftcards.book import GIFT_CARD, card_holder
 from chalicelib.ledger.registry import ledger
 from tests.conftest import member_token
@@ -29,7 +29,7 @@ def printed(till, count):
     status, batch = send("POST", f"{base}/v1/gift-cards/batches", {"name": "抢", "face_value_fen": 10_000,
                                                                    "count": count}, token=token)  # fmt: skip
     assert status == 201, batch
-    text = files.read(f"gift-cards/{batch['batch_id']}/codes.csv").decode("utf-8-sig")
+    text = service.codes_file(batch["batch_id"]).decode("utf-8-sig")
     return [(line.split(",")[0].replace(" ", ""), line.split(",")[1]) for line in text.strip().splitlines()[1:]]
 
 

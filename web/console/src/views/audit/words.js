@@ -28,11 +28,13 @@ const ACTION_WORDS = {
     'wallet.refunded': '储值退款', 'wallet.cash-refunded': '退卡/退余额', 'wallet.forfeited': '储值作废', 'wallet.plan-created': '创建充值方案',
     'wallet.plan-ended': '停售充值方案', 'giftcard.batch-created': '生成礼品卡批次', 'giftcard.codes-fetched': '下载礼品卡卡密',
     'giftcard.batch-voided': '作废未售礼品卡', 'giftcard.sold': '售卖礼品卡', 'giftcard.redeemed': '绑定礼品卡',
+    'giftcard.extended': '礼品卡延期',
   },
   en: {
     'member.phone-read': 'Full phone read', 'mall-order.address-read': 'Shipping address read', 'points.clawed-back': 'Points clawed back',
     'wallet.cash-refunded': 'Cash refund', 'member.updated': 'Member edited', 'purchase.recorded': 'Purchase recorded',
     'giftcard.batch-created': 'Gift card batch made', 'giftcard.codes-fetched': 'Gift card PINs downloaded', 'giftcard.sold': 'Gift cards sold',
+    'giftcard.batch-voided': 'Unsold gift cards voided', 'giftcard.extended': 'Gift card extended', 'giftcard.redeemed': 'Gift card bound',
     'media.picture-published': 'Picture uploaded', 'refund.recorded': 'Purchase refunded', 'wallet.paid': 'Wallet payment', 'wallet.refunded': 'Wallet refund', 'wallet.topped-up': 'Top-up',
   },
 }
@@ -48,6 +50,8 @@ const FIELD_WORDS = {
     source: '来源', channel: '渠道', version: '版本', card_id: '会员卡', job: '任务', run_id: '运行', as_of: '业务日期',
     entry_id: '流水号', member_id: '会员', referrer_id: '推荐人', member_no: '会员号', override: '手动等级', until: '截至',
     // a head office's walkthrough read these raw on stores, plans, templates and adjustments
+    batch_id: '批次', batches: '批次', count: '张数', valid_months: '有效期（月）', payment_method: '收款方式', card_ends: '卡号尾号',
+    was_valid_until: '原有效期至', unsold: '未售张数',
     pay_fen: '充值金额', gift_points: '赠送积分', starts_on: '开始日期', ends_on: '结束日期', claimable: '可领取', transferable: '可转赠',
     lots: '积分批次', seq: '序号', source_id: '来源编号', source_kind: '来源类型', type: '类型', description: '说明', price_fen: '价格',
     stock: '库存', per_member_limit: '每人限领', threshold_fen: '门槛', amount_off_fen: '减免金额', percent_off: '折扣', validity: '有效期',

@@ -16,8 +16,8 @@ export default {
       kind: { 'top-up': '充值', payment: '支付', refund: '退款', 'cash-refund': '退余额', 'bonus-forfeit': '赠送金扣回' },
       giftCard: {
         title: '绑定礼品卡', number: '卡号', numberHint: '卡片正面的 16 位数字', pin: '卡密', pinHint: '刮开涂层的 8 位数字', submit: '绑定到储值',
-        note: '礼品卡余额将全部转入储值本金，到店出示会员码即可使用；每张卡只能绑定一次。', done: '已存入 ¥{amount}',
-        refused: { unknown: '卡号或卡密不正确', redeemed: '这张卡已被绑定', unsold: '这张卡尚未售出，请联系售卡门店', expired: '这张卡已过有效期，请联系门店',
+        note: '礼品卡余额将全部转入储值本金，到店出示会员码即可使用；每张卡只能绑定一次。', done: '已存入 ¥{amount}', already: '这张卡已绑定到您的储值',
+        refused: { unknown: '卡号或卡密不正确', mistyped: '卡号有误，请核对卡片正面的 16 位数字', voided: '这张卡已作废，请联系客服', redeemed: '这张卡已被绑定', unsold: '这张卡尚未售出，请联系售卡门店', expired: '这张卡已过有效期，请联系门店',
                    tooMany: '错误次数过多，请稍后再试', limit: '绑定后将超过储值余额上限' },
       },
     },
@@ -39,8 +39,8 @@ export default {
       kind: { 'top-up': 'Top-up', payment: 'Payment', refund: 'Refund', 'cash-refund': 'Cash refund', 'bonus-forfeit': 'Bonus forfeited' },
       giftCard: {
         title: 'Add a gift card', number: 'Number', numberHint: 'The 16 digits on its face', pin: 'PIN', pinHint: 'The 8 digits under the panel', submit: 'Add to my wallet',
-        note: 'The card\'s whole balance becomes wallet principal, spent in store with your member code; a card is added once.', done: '¥{amount} added',
-        refused: { unknown: 'Wrong number or PIN', redeemed: 'This card was added already', unsold: 'This card was not sold yet: ask the store that sold it',
+        note: 'The card\'s whole balance becomes wallet principal, spent in store with your member code; a card is added once.', done: '¥{amount} added', already: 'This card is in your wallet already',
+        refused: { unknown: 'Wrong number or PIN', mistyped: 'Mistyped number: check the 16 digits on the card', voided: 'This card was voided: ask customer service', redeemed: 'This card was added already', unsold: 'This card was not sold yet: ask the store that sold it',
                    expired: 'This card has expired: ask a store', tooMany: 'Too many tries: try again later', limit: 'It would take your wallet past its limit' },
       },
     },
