@@ -215,6 +215,7 @@ ROUTES = (
     Route("/v1/stores/{store_id}", "GET", "get_store", "chalicelib.stores.api"),
     Route("/v1/stores/{store_id}", "PATCH", "update_store", "chalicelib.stores.api"),
     Route("/v1/stores/{store_id}/cards/journal", "GET", "store_card_journal", "chalicelib.membership.api"),
+    Route("/v1/stores/{store_id}/gift-cards/journal", "GET", "store_gift_card_journal", "chalicelib.giftcards.api"),
     Route("/v1/stores/{store_id}/purchases", "GET", "store_purchases", "chalicelib.purchases.api"),
     Route("/v1/stores/{store_id}/refunds", "GET", "store_refunds", "chalicelib.purchases.api"),
     Route("/v1/stores/{store_id}/wallet/journal", "GET", "store_wallet_journal", "chalicelib.wallet.api"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 
 from chalicelib.shared.db import Record, table
 
@@ -56,3 +56,24 @@ class GiftCardRecord(Record):
     valid_until = UnicodeAttribute(null=True)  # its last valid day, from its sale
     redeemed_at = UnicodeAttribute(null=True)
     redeemed_by = UnicodeAttribute(null=True)  # the member whose stored value it went to
+
+
+@table
+class GiftCardSaleLineRecord(Record):
+    """A sale of gift cards at a store's till, for the store's journal (礼品卡流水: ``entry`` ``<instant>#<order id>``,
+    a range of days one query), written in the sale's own transaction (once, as the sale); kept 400 days."""
+
+    logical_name = "gift-card-journal"
+    ttl_attribute = "expires_at"
+
+    class Meta:
+        table_name = "gift-card-journal"
+
+    store_id = UnicodeAttribute(hash_key=True)
+    entry = UnicodeAttribute(range_key=True)
+    order_id = UnicodeAttribute()
+    payment_method = UnicodeAttribute()
+    amount_fen = NumberAttribute()
+    cards = NumberAttribute()
+    sold_by = UnicodeAttribute()
+    expires_at = TTLAttribute()

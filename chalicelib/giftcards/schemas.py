@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field, StringConstraints
 
 from chalicelib.giftcards.rules import MAX_CARDS_PER_BATCH, MAX_CARDS_PER_SALE, MAX_FACE_FEN, MAX_VALID_MONTHS
 from chalicelib.giftcards.rules import MIN_VALID_MONTHS as MIN_MONTHS
-from chalicelib.shared.fields import BUSINESS_DATE, FEN, UTC_INSTANT, Id, Trimmed
+from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, UTC_INSTANT, Id, Trimmed
 from chalicelib.shared.http import Input, Schema
 from chalicelib.stores.schemas import StoreId
 
@@ -161,3 +161,21 @@ class GiftCardExtension(Input):
 
     valid_until: date = Field(description=f"its new last day: after the current one, not before today, at most ten "
                               f"years on; {BUSINESS_DATE}")  # fmt: skip
+
+
+class GiftCardJournalLine(Schema):
+    """A sale of gift cards at the store's till (礼品卡流水)."""
+
+    occurred_at: str = Field(description=f"when it was sold; {UTC_INSTANT}")
+    order_id: str = Field(description="the till's order")
+    payment_method: str = Field(description="how the money was taken: `cash`, `wechat_pay`, `alipay` or `card`")
+    amount_fen: int = Field(description=f"the money taken: the cards' value; {FEN}")
+    cards: int = Field(description="cards sold")
+    recorded_by: str = Field(description="who sold them (`staff:<id>`)")
+
+
+class GiftCardJournalPage(Schema):
+    """A page of a store's gift card sales, newest first."""
+
+    items: list[GiftCardJournalLine] = Field(description="this page's lines")
+    next_cursor: str | None = Field(description=NEXT_CURSOR)

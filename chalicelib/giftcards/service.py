@@ -26,7 +26,7 @@ from urllib.parse import unquote
 
 from chalicelib.exports import files
 from chalicelib.giftcards.book import GIFT_CARD, card_holder
-from chalicelib.giftcards.records import BATCHES_SCOPE, GiftCardBatchRecord, GiftCardRecord
+from chalicelib.giftcards.records import BATCHES_SCOPE, GiftCardBatchRecord, GiftCardRecord, GiftCardSaleLineRecord
 from chalicelib.giftcards.rules import (
     MAX_CARDS_PER_SALE,
     MAX_VALID_MONTHS,
@@ -51,6 +51,7 @@ from chalicelib.shared.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.shared.events import Event, emit, new_event
 from chalicelib.shared.idempotency import IdempotencyKey, run_once
 from chalicelib.shared.ids import new_id
+from chalicelib.shared.journals import page_of_days
 from chalicelib.shared.phrases import Phrase
 from chalicelib.shared.ratelimit import Limit, refusal_now, take
 from chalicelib.stores.service import not_open
@@ -62,6 +63,7 @@ MEMBER_MISSES = Limit(10, 3600, "Ten wrong gift card numbers or PINs this hour: 
 CARD_TRIES = Limit(5, 86400, "Five tries at this card's PIN today: it is locked until tomorrow")
 PARTNER = "gift-card"  # the wallet's partner id for a card bound (its payment id: gc_<number>)
 WRITES_PER_TRANSACTION = 100
+JOURNAL_KEPT = timedelta(days=400)  # a store's journal of card sales, as its other journals
 
 
 class BatchNotFound(NotFound):
@@ -330,7 +332,7 @@ def sell(
         detail = f"cards worth {REAL_NAME_SALE_FEN // 100:,} CNY or more are sold to a buyer by real name: sell fewer"
         raise ValidationFailed([{"field": "card_numbers", "in": "body", "message": detail}], detail)
     counted = takings(amount) if takings else None
-    today = clock.business_today()
+    now, today = clock.now(), clock.business_today()
     source = Source("gift-card-sale", f"{store_id}:{order_id}")
     said = Phrase(f"售卡·订单 {order_id}", f"Sold, order {order_id}")
 
@@ -343,7 +345,10 @@ def sell(
                   for n in numbers]  # fmt: skip
         for batch_id in {cards[n].batch_id for n in numbers}:
             writes.append(_counted_sold(batches[batch_id], [n for n in numbers if cards[n].batch_id == batch_id]))
-        return [*writes, *([counted] if counted else [])]
+        line = GiftCardSaleLineRecord(store_id, f"{clock.iso(now)}#{order_id}", order_id=order_id, cards=len(numbers),
+                                      payment_method=payment_method, amount_fen=amount, sold_by=actor,
+                                      expires_at=now + JOURNAL_KEPT)  # fmt: skip
+        return [*writes, lambda tx: tx.put(line), *([counted] if counted else [])]
 
     def result(answer: Answer) -> dict[str, Any]:
         return {"store_id": store_id, "order_id": order_id, "payment_method": payment_method, "amount_fen": amount,
@@ -389,6 +394,18 @@ def _counted_sold(batch: GiftCardBatchRecord, numbers: list[str]) -> Callable[[T
                   on_fail=refusal, add_version_condition=False)  # fmt: skip
 
     return write
+
+
+def journal(
+    store_id: str, first: date, last: date, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The store's gift card sales of business days ``first`` through ``last``, newest first (礼品卡流水)."""
+    records, next_cursor = page_of_days(GiftCardSaleLineRecord, "gift-card-journal", store_id, first, last, limit,
+                                        cursor)  # fmt: skip
+    rows = [{"occurred_at": r.entry.rpartition("#")[0], "order_id": r.order_id, "payment_method": r.payment_method,
+             "amount_fen": int(r.amount_fen), "cards": int(r.cards), "recorded_by": r.sold_by}
+            for r in records]  # fmt: skip
+    return rows, next_cursor
 
 
 # --- binding by a member ------------------------------------------------------------------------------------------

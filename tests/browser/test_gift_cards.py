@@ -10,7 +10,7 @@ import secrets
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Screens, Site
+from tests.browser.conftest import Screens, Site, choose
 from tests.browser.test_console_members import staff_account
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
 from tests.browser.test_member_pages import check_screen, me_api, member_tokens, open_as
@@ -127,4 +127,11 @@ def test_finance_prints_a_batch_a_cashier_sells_two_cards_and_a_member_binds_one
     expect(page.locator("[data-figure=giftCards] .el-statistic__number")).to_have_text(
         f"{owed['value_fen'] / 100:,.2f}"
     )
+    page.goto(f"{site.base}/console/#/store-sales")  # 礼品卡流水: the store closes its drawer with the card takings
+    choose(page, page.locator("#sales-store"), "上海静安旗舰店")
+    page.get_by_role("tab", name="礼品卡流水").click()
+    sale = page.locator("[data-test=gift-card-journal] tr", has_text=order_id)
+    expect(sale.locator("[data-cell=amount]")).to_have_text("¥400.00")
+    expect(sale.locator("[data-cell=cards]")).to_have_text("2")
+    expect(page.locator("[data-test=gift-cards-by-method]")).to_contain_text("现金")
     page.get_by_role("button", name="退出登录").click()

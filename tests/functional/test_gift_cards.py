@@ -66,6 +66,12 @@ def test_a_card_printed_sold_at_a_till_and_bound_by_a_member_moves_its_value_onc
         409, "gift-cards-not-sellable", [{"number": n1, "reason": "sold"}])  # fmt: skip
     assert api.get(f"/v1/gift-cards/{n3}").body["status"] == "unsold"  # refused whole: n3 not sold
     assert sell(cashier, [n3], "GC-3", store_id="BJ-001").status == 422  # not the cashier's store
+    today = clock.business_today()
+    manager = api.as_(token_for(["store_manager"], ("SH-001",)))  # 礼品卡流水: the store closes its drawer with it
+    (line,) = manager.get(f"/v1/stores/SH-001/gift-cards/journal?from={today}&to={today}").body["items"]
+    assert (line["order_id"], line["payment_method"], line["amount_fen"], line["cards"]) == ("GC-1", "cash", 40_000, 2)
+    assert line["recorded_by"].startswith("staff:")
+    assert manager.get(f"/v1/stores/BJ-001/gift-cards/journal?from={today}&to={today}").status == 404  # not theirs
     assert (card_balance(n1), card_balance(n2), card_balance(n3)) == (20_000, 20_000, 0)
 
     member_id, token = member_token("13900000071")

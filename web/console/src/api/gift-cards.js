@@ -21,3 +21,6 @@ export const findCard = (number) => api.get(`/gift-cards/${encodeURIComponent(nu
 
 /** 延期: a card sold and not bound valid through `validUntil` (YYYY-MM-DD) (`giftcards:manage`). */
 export const extendCard = (number, validUntil) => api.post(`/gift-cards/${encodeURIComponent(number)}/extension`, { valid_until: validUntil })
+
+/** 礼品卡流水: a store's gift card sales of business days `{from, to, limit, cursor}` (`sales:journal`). */
+export const storeGiftCardJournal = (storeId, params) => api.get(`/stores/${encodeURIComponent(storeId)}/gift-cards/journal`, params)
