@@ -109,11 +109,12 @@ def get_sales_mix(ctx: RequestContext) -> Reply:
     """Over the window (at most 92 days), for the chain, a store, a region or a city: each category (品类分析) with the
     items and what members paid for its lines, what refunds took back and its share of the net; every hour of the week
     (时段分析: weekday and hour in the business time zone, when the till says the order was placed) with its purchases,
-    and the three busiest. A line's amount is what was paid for it (its share of the order's payment, or the line's
-    `paid_fen` a partner gave); lines without a category, and orders reported without their lines, count under a null
-    category. Refunds count on the day they are booked and take back from categories, not from hours. Counted from
-    the purchases and refunds recorded since the mix was kept (December 2026). Amounts are null without
-    `reports:money`. A query a shard and store.
+    and the three busiest; with `category`, the hours are that category's (when bread sells, and coffee: the
+    purchases holding it and what its lines paid). A line's amount is what was paid for it (its share of the order's
+    payment, or the line's `paid_fen` a partner gave); lines without a category, and orders reported without their
+    lines, count under a null category. Refunds count on the day they are booked and take back from categories, not
+    from hours. Counted from the purchases and refunds recorded since the mix was kept (December 2026). Amounts are
+    null without `reports:money`. A query a shard and store (two with `category`).
 
     Errors: 422 as for the members report (a window of at most 92 days)."""
     money = ctx.caller.may(Permission.REPORTS_MONEY)

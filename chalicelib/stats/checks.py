@@ -29,7 +29,7 @@ from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
 from chalicelib.stats import rules
-from chalicelib.stats.listeners import BY_EXPIRY, BY_STORE, CHAIN, MIX, scope_of, sharded
+from chalicelib.stats.listeners import BY_EXPIRY, BY_STORE, CHAIN, MIX, MIX_CROSS, mix_partition, scope_of, sharded
 from chalicelib.stats.records import FigureRecord
 from chalicelib.stats.reports import ADDITIVE, held_totals, read_day
 from chalicelib.stores.service import all_stores
@@ -101,12 +101,15 @@ def mix_drift(day: date, events: Iterable[tuple[str, Any]]) -> list[Drift]:
     scopes = _scopes(key.partition("|")[0] for key in recounted)
     kept: dict[str, dict[str, int]] = {}
     for scope in scopes:
-        for shard in range(rules.SHARDS):
-            condition = FigureRecord.key.startswith(f"day#{day.isoformat()}#")
-            for record in FigureRecord.query(sharded(f"{MIX}#{scope}", shard), condition, consistent_read=True):
-                figures = kept.setdefault(f"{scope}|{record.key.split('#', 2)[2]}", {})
-                for name in rules.MIX:
-                    figures[name] = figures.get(name, 0) + int(getattr(record, name) or 0)
+        for partition in (MIX, MIX_CROSS):
+            for shard in range(rules.SHARDS):
+                condition = FigureRecord.key.startswith(f"day#{day.isoformat()}#")
+                for record in FigureRecord.query(
+                    sharded(f"{partition}#{scope}", shard), condition, consistent_read=True
+                ):
+                    figures = kept.setdefault(f"{scope}|{record.key.split('#', 2)[2]}", {})
+                    for name in rules.MIX:
+                        figures[name] = figures.get(name, 0) + int(getattr(record, name) or 0)
     return [Drift(f"{MIX}#{key}", name, was, is_) for key in sorted({*kept, *recounted}) for name in rules.MIX
             if (was := kept.get(key, {}).get(name, 0)) != (is_ := recounted.get(key, {}).get(name, 0))]  # fmt: skip
 
@@ -191,8 +194,8 @@ def rebuild_day(day: date) -> list[Drift]:
     for start in range(0, len(mixed), 100):  # corrected in the first shard by what it misses
         tx = Transaction()
         for drift in mixed[start : start + 100]:
-            scope, _, key = drift.scope.partition("|")
-            tx.count(FigureRecord(sharded(scope, 0), f"day#{day.isoformat()}#{key}"), drift.figure,
+            scope, _, key = drift.scope.removeprefix(f"{MIX}#").partition("|")
+            tx.count(FigureRecord(sharded(mix_partition(scope, key), 0), f"day#{day.isoformat()}#{key}"), drift.figure,
                      drift.counted - drift.kept)  # fmt: skip
         tx.commit()
     for scope in sorted({drift.scope for drift in found}):

@@ -23,6 +23,12 @@ BY_EXPIRY = "liability-by-expiry"  # the points outstanding by expiry quarter (`
 BY_STORE = "liability-by-store"  # what each store's counter added to the liability (``now#<store>``), and by day
 OBLIGATIONS = "card-obligations"  # paid cards' payments by the days they end and begin (``d#…``), and by day (``m#…``)
 MIX = "sales-mix"  # per scope (``sales-mix#chain``): by day, and category or hour of the week (``day#<day>#c#…``)
+MIX_CROSS = "sales-mix-x"  # per scope, a category by hour (``day#<day>#x#<category>#<hour>``): read when asked for
+
+
+def mix_partition(scope: str, key: str) -> str:
+    """Where a scope's sales-mix figure of ``key`` lives: a category by hour apart, so the mix reads none of them."""
+    return f"{MIX_CROSS if key.startswith(rules.CROSS) else MIX}#{scope}"
 
 
 def metrics_of(event: Event) -> list[str]:
@@ -78,7 +84,7 @@ def fold_figures(tx: Transaction, event: Event, day: str) -> None:
     for key, figures in rules.mix_moves(event.type, payload, get_settings().tz).items():
         for scope in rules.mix_scopes(event.type, payload):
             for name, amount in figures.items():
-                tx.count(FigureRecord(sharded(f"{MIX}#{scope}", shard), f"day#{day}#{key}"), name, amount)
+                tx.count(FigureRecord(sharded(mix_partition(scope, key), shard), f"day#{day}#{key}"), name, amount)
     held = rules.held_moves(event.type, payload)
     if held is not None:
         store_id, moves = held

@@ -47,7 +47,7 @@ from typing import Any, Literal
 
 from chalicelib.shared import clock
 from chalicelib.stats import rules
-from chalicelib.stats.listeners import BY_EXPIRY, BY_STORE, CHAIN, MIX, OBLIGATIONS, sharded
+from chalicelib.stats.listeners import BY_EXPIRY, BY_STORE, CHAIN, MIX, MIX_CROSS, OBLIGATIONS, sharded
 from chalicelib.stats.records import FigureRecord
 from chalicelib.stats.rules import ADDED, DAILY, DISTINCT, MOVES, RECENT_WINDOWS, REPORTED, SHARDS, SOURCES, STANDING
 
@@ -464,16 +464,26 @@ def liability(as_of: date, point_value_fen: Decimal, coupons_face_value_fen: int
 MIX_DAYS = 92  # the longest a sales mix spans: a quarter (its reads grow with the days, categories and hours)
 
 
-def mix_report(scope: Scope, first: date, last: date, money: bool, names: dict[str, str]) -> dict[str, Any]:
+def mix_report(
+    scope: Scope, first: date, last: date, money: bool, names: dict[str, str], category: str | None = None
+) -> dict[str, Any]:
     """The sales mix from ``first`` through ``last`` (see ``rules.MIX``): the categories by what members paid for them
     net of refunds (categories by the names given), every hour of the week, the busiest three and the totals; amounts
-    None unless ``money``. A query a shard and scope."""
+    None unless ``money``. With ``category``, the hours are that category's (the purchases holding it, what its lines
+    paid). A query a shard and scope (two with a category)."""
     kept: dict[str, Counter[str]] = defaultdict(Counter)
     condition = FigureRecord.key.between(f"day#{first.isoformat()}", f"day#{last.isoformat()}#\uffff")
+    partitions = [MIX, MIX_CROSS] if category is not None else [MIX]
     for name in scope.scopes:
-        for shard in range(SHARDS):
-            for record in FigureRecord.query(sharded(f"{MIX}#{name}", shard), condition, consistent_read=True):
-                kept[record.key.split("#", 2)[2]].update(_figures(record, rules.MIX))
+        for partition in partitions:
+            for shard in range(SHARDS):
+                for record in FigureRecord.query(
+                    sharded(f"{partition}#{name}", shard), condition, consistent_read=True
+                ):
+                    kept[record.key.split("#", 2)[2]].update(_figures(record, rules.MIX))
+    if category is not None:  # its hours in place of every purchase's
+        for key in [key for key in kept if key.startswith("h#")]:
+            kept[key] = kept.get(f"{rules.CROSS}{category}#{key.removeprefix('h#')}", Counter())
 
     def shown(fen: int) -> int | None:
         return fen if money else None
@@ -500,7 +510,7 @@ def mix_report(scope: Scope, first: date, last: date, money: bool, names: dict[s
     busiest = sorted((row for row in hours if row["purchases"]), key=peak)[:3]
     last_peak = busiest[-1]["purchases"] if busiest else 0
     return {
-        "from": first, "to": last, "categories": categories, "hours": hours,
+        "from": first, "to": last, "category": category, "categories": categories, "hours": hours,
         "busiest": busiest, "busiest_tied": sum(1 for row in hours if busiest and row["purchases"] == last_peak),
         "totals": {"purchases": sum(row["purchases"] for row in hours), "items_sold": totals["items_sold"],
                    "items_refunded": totals["items_refunded"], "sales_fen": shown(totals["sales_fen"]),

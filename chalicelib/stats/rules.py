@@ -499,7 +499,10 @@ MIX = ("purchases", "sales_fen", "items_sold", "refunded_fen", "items_refunded")
 """The sales mix's figures (商品与时段): by category (``c#<category>``, ``c#`` for lines without one) what members paid
 for its lines and how many items, and what refunds took back of them; by the hour of the week members bought at
 (``h#<ISO weekday><hour>``, h#118 for Monday 18:00-18:59 in the business time zone) the purchases and what they
-paid. Refunds move categories only: the hours say when members buy."""
+paid; and by category and hour (``x#<category>#<weekday><hour>``: the purchases holding the category, its items
+and what they paid for them: when bread sells, and coffee). Refunds move categories only: the hours say when members
+buy."""
+CROSS = "x#"  # the keys of a category by hour, kept apart (``listeners.mix_partition``): read only when asked for
 
 
 def mix_moves(event_type: str, payload: Mapping[str, Any], tz: tzinfo) -> dict[str, dict[str, int]]:
@@ -512,7 +515,10 @@ def mix_moves(event_type: str, payload: Mapping[str, Any], tz: tzinfo) -> dict[s
         bought = datetime.fromisoformat(str(payload["ordered_at"])).astimezone(tz)
         moves = {f"c#{code}": {"sales_fen": int(fen), "items_sold": int(items)} for code, (fen, items) in
                  categories.items()}  # fmt: skip
-        moves[f"h#{bought.isoweekday()}{bought.hour:02d}"] = {"purchases": 1, "sales_fen": _number(payload, "paid_fen")}
+        hour = f"{bought.isoweekday()}{bought.hour:02d}"
+        moves[f"h#{hour}"] = {"purchases": 1, "sales_fen": _number(payload, "paid_fen")}
+        moves |= {f"{CROSS}{code}#{hour}": {"purchases": 1, "items_sold": int(items), "sales_fen": int(fen)}
+                  for code, (fen, items) in categories.items()}  # fmt: skip
     elif event_type == "refund.recorded":
         moves = {f"c#{code}": {"refunded_fen": int(fen), "items_refunded": int(items)} for code, (fen, items) in
                  categories.items()}  # fmt: skip

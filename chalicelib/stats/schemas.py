@@ -123,6 +123,7 @@ class StatsSummary(Schema):
 # --- reports (经营报表) -------------------------------------------------------------------------------------------
 
 Label = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+CategoryText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Trimmed]
 Region = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50, pattern=r"^[^\x00-\x1f\x7f]+$"), Trimmed
 ]
@@ -166,7 +167,12 @@ class ReportQuery(ScopedQuery):
 
 
 class MixQuery(ScopedQuery):
-    """The sales mix's days (at most 92) and its scope: the chain, one store, or one region or city."""
+    """The sales mix's days (at most 92) and its scope: the chain, one store, or one region or city; and a category
+    whose hours to give."""
+
+    category: CategoryText | None = Field(default=None, description="a category (its code, or the name members "
+                                          "read): the hours are its own (the purchases holding it, what its lines "
+                                          "paid)")  # fmt: skip
 
 
 class SalesQuery(ReportQuery):
@@ -623,7 +629,7 @@ class MixHour(Schema):
 class MixTotals(Schema):
     """The window's sums."""
 
-    purchases: int = Field(description="purchases")
+    purchases: int = Field(description="purchases (with `category`: those holding it)")
     items_sold: int = Field(description="items bought")
     items_refunded: int = Field(description="items refunded")
     sales_fen: int | None = Field(description=f"what members paid; {FEN}")
@@ -638,6 +644,8 @@ class MixReport(Schema):
 
     from_: date = Field(alias="from", description="the window's first day")
     to: date = Field(description="the window's last day")
+    category: str | None = Field(default=None, description="the category whose hours these are (its code); null: "
+                                 "every purchase's")  # fmt: skip
     categories: list[MixCategory] = Field(description="each category sold or refunded, most net sales first")
     hours: list[MixHour] = Field(description="all 168 hours of the week, Monday 0:00 first")
     busiest: list[MixHour] = Field(description="the three hours with most purchases (高峰时段), most first (ties: the "

@@ -145,7 +145,10 @@ def sales_mix(query: MixQuery, stores: frozenset[str], money: bool, language: st
     _not_ahead(query, "query")
     settings = get_settings()
     names = settings.category_names if language.startswith("zh") else settings.category_names_en
-    return reports.mix_report(report_scope(stores, query), query.from_, query.to, money, names)
+    code_of = {name: code for named in (settings.category_names, settings.category_names_en)
+               for code, name in named.items()}  # fmt: skip
+    category = code_of.get(query.category, query.category) if query.category is not None else None
+    return reports.mix_report(report_scope(stores, query), query.from_, query.to, money, names, category)
 
 
 def liability(as_of: date | None, where: str = "query") -> dict[str, Any]:

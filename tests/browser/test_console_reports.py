@@ -12,7 +12,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from chalicelib.shared.settings import get_settings
-from tests.browser.conftest import Screens, Site
+from tests.browser.conftest import Screens, Site, choose
 from tests.browser.test_console_members import staff_account
 from tests.browser.test_console_shell import log_in, unlabelled_inputs
 
@@ -117,6 +117,16 @@ def test_the_reports_show_and_download_what_the_api_answers(site: Site, console:
     table = list(csv.reader(io.StringIO(downloading.value.path().read_bytes().decode("utf-8-sig"))))
     assert table[0][:3] == ["品类", "售出件数", "退货件数"]
     assert [row[0] for row in table[1:]] == [*named, "合计"]
+    tops = site.api("GET", f"/v1/reports/sales-mix?{query}&category=tops")  # when tops sell (a bakery's question)
+    with page.expect_response(lambda answer: "category=tops" in answer.url):
+        choose(page, page.get_by_role("combobox", name="时段按品类"), "上衣")
+    expect(page.locator("[data-test=reports-table] .el-loading-mask")).to_have_count(0)
+    with page.expect_download() as downloading:
+        page.locator("[data-test=mix-hours-download]").click()
+    hours = list(csv.reader(io.StringIO(downloading.value.path().read_bytes().decode("utf-8-sig"))))
+    assert hours[0][:3] == ["星期", "时段", "消费笔数"]
+    assert [int(row[2]) for row in hours[1:]] == [h["purchases"] for h in tops["hours"]]  # the 168 hours of tops
+    assert sum(h["purchases"] for h in tops["hours"]) < sum(h["purchases"] for h in mix["hours"])
     console.shot("reports-mix")  # docs/screenshots/console-reports-mix.png
 
     page.get_by_role("tab", name="积分").click()  # a tier scope is the sales report's: back to the whole chain

@@ -60,6 +60,11 @@ def test_the_mix_says_what_members_buy_and_when_net_of_refunds_and_the_nightly_c
     assert (sales["purchases"], sales["paid_fen"], sales["refunded_fen"]) == (2, 45_900, 9_000)  # the same sums
     store = api.get(f"/v1/reports/sales-mix?from={yesterday}&to={yesterday}&store_id=SH-001").body
     assert store["categories"] == mix.body["categories"]
+    tops = api.get(f"/v1/reports/sales-mix?from={yesterday}&to={yesterday}&category=tops").body  # when tops sell (a
+    assert tops["category"] == "tops"  # bakery's walkthrough: which categories sell at which hours)
+    assert {(h["weekday"], h["hour"]): (h["purchases"], h["sales_fen"]) for h in tops["hours"] if h["purchases"]} == {
+        (weekday, 12): (1, 18_000)}  # its lines' share of the noon order; the evening order held none  # fmt: skip
+    assert tops["categories"] == mix.body["categories"]  # the categories stay the whole window's
 
     counts = api.as_(token_for(["marketing"])).get(f"/v1/reports/sales-mix?from={yesterday}&to={yesterday}").body
     first = counts["categories"][0]
@@ -69,12 +74,14 @@ def test_the_mix_says_what_members_buy_and_when_net_of_refunds_and_the_nightly_c
     with clock.frozen(at(yesterday + timedelta(days=1), 3.5)):
         set_landed_since(yesterday)
         assert checks.check_day(yesterday) == []
-        tx = Transaction()  # a consumer bug counts an item of tops twice
+        tx = Transaction()  # a consumer bug counts an item of tops twice, and a purchase of them at noon
         tx.count(FigureRecord("sales-mix#store#SH-001@3", f"day#{yesterday}#c#tops"), "items_sold", 1)
+        tx.count(FigureRecord("sales-mix-x#chain@2", f"day#{yesterday}#x#tops#{weekday}12"), "purchases", 1)
         tx.commit()
-        drift = checks.Drift("sales-mix#store#SH-001|c#tops", "items_sold", 3, 2)
-        assert checks.check_day(yesterday) == [drift]
-        assert checks.rebuild_day(yesterday) == [drift]
+        drifts = [checks.Drift("sales-mix#chain|x#tops#" + f"{weekday}12", "purchases", 2, 1),
+                  checks.Drift("sales-mix#store#SH-001|c#tops", "items_sold", 3, 2)]  # fmt: skip
+        assert checks.check_day(yesterday) == drifts
+        assert checks.rebuild_day(yesterday) == drifts
         assert checks.check_day(yesterday) == []
     assert api.get(f"/v1/reports/sales-mix?from={yesterday}&to={yesterday}&store_id=SH-001").body == store
 

@@ -212,6 +212,8 @@ def test_a_purchase_moves_its_categories_and_its_hour_of_the_week_and_a_refund_i
     assert mix_moves("purchase.recorded", bought, tz) == {
         "c#tops": {"sales_fen": 18_000, "items_sold": 2}, "c#": {"sales_fen": 18_000},
         "h#118": {"purchases": 1, "sales_fen": 36_000},
+        "x#tops#118": {"purchases": 1, "items_sold": 2, "sales_fen": 18_000},
+        "x##118": {"purchases": 1, "sales_fen": 18_000},  # a category by hour: when it sells
     }  # fmt: skip
     refunded = {"amount_fen": 9_000, "store_id": "SH-001", "categories": {"tops": [9_000, 1]}}
     assert mix_moves("refund.recorded", refunded, tz) == {"c#tops": {"refunded_fen": 9_000, "items_refunded": 1}}

@@ -7,7 +7,7 @@ export default {
       tabs: { members: '会员', sales: '销售', mix: '商品与时段', points: '积分', programme: '权益与储值', liability: '负债' }, city: '城市', tier: '会员等级',
       mix: {
         categories: '品类销售（净收）', hours: '各时段消费笔数', none: '期间内没有消费', noPurchases: '期间内没有消费', uncategorised: '未分类（含未上报明细的订单）',
-        busiest: '高峰时段：', noPeak: '期间内各时段都只有零星消费，尚无明显高峰', moreTied: '；另有 {n} 个时段同为 {purchases} 笔', peak: '{day} {from}–{to}（{purchases} 笔）', sep: '；', cell: '{day} {hour}：{purchases} 笔',
+        ofCategory: '时段按品类', allCategories: '全部品类', hoursCsv: '下载时段', weekday: '星期', hour: '时段', busiest: '高峰时段：', noPeak: '期间内各时段都只有零星消费，尚无明显高峰', moreTied: '；另有 {n} 个时段同为 {purchases} 笔', peak: '{day} {from}–{to}（{purchases} 笔）', sep: '；', cell: '{day} {hour}：{purchases} 笔',
         weekdays: { 1: '周一', 2: '周二', 3: '周三', 4: '周四', 5: '周五', 6: '周六', 7: '周日' },
         note: '品类金额为各商品行的实付（整单实付按行分摊），退款按行扣回；时段按收银上报的下单时间（营业时区）统计消费笔数，退款不扣减',
       },
@@ -46,7 +46,7 @@ export default {
       tabs: { members: 'Members', sales: 'Sales', mix: 'Categories & hours', points: 'Points', programme: 'Coupons, mall, cards, wallet', liability: 'Liability' }, city: 'City', tier: 'Tier',
       mix: {
         categories: 'Net sales by category', hours: 'Purchases by hour of the week', none: 'No purchases in these days', noPurchases: 'No purchases in these days',
-        uncategorised: 'No category (and orders without lines)', busiest: 'Busiest: ', noPeak: 'No hour stands out yet: one purchase at most in each', moreTied: '; {n} more hours with {purchases} each', peak: '{day} {from}–{to} ({purchases})', sep: '; ', cell: '{day} {hour}: {purchases} purchases',
+        uncategorised: 'No category (and orders without lines)', ofCategory: 'Hours of a category', allCategories: 'All categories', hoursCsv: 'Download hours', weekday: 'Weekday', hour: 'Hour', busiest: 'Busiest: ', noPeak: 'No hour stands out yet: one purchase at most in each', moreTied: '; {n} more hours with {purchases} each', peak: '{day} {from}–{to} ({purchases})', sep: '; ', cell: '{day} {hour}: {purchases} purchases',
         weekdays: { 1: 'Mon', 2: 'Tue', 3: 'Wed', 4: 'Thu', 5: 'Fri', 6: 'Sat', 7: 'Sun' },
         note: 'A category counts what was paid for its lines (an order\'s payment shared by line); refunds take back by line. Hours count purchases by when the till says they were made (business time zone); refunds are not taken off',
       },
