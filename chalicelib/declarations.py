@@ -14,6 +14,7 @@ ROUTE_MODULES = (
     "chalicelib.audit.api", "chalicelib.stats.api", "chalicelib.platform.jobs_api", "chalicelib.feedback.api",
     "chalicelib.mall.api", "chalicelib.media.api", "chalicelib.agreements.api",
     "chalicelib.coupons.api", "chalicelib.notifications.api", "chalicelib.membership.api", "chalicelib.giftcards.api",
+    "chalicelib.catalog.api",
 )  # fmt: skip
 
 for _module in ROUTE_MODULES:

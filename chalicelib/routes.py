@@ -14,6 +14,8 @@ ROUTES = (
     Route("/v1/auth/otp", "POST", "request_code", "chalicelib.identity.api"),
     Route("/v1/auth/refresh", "POST", "refresh", "chalicelib.identity.api"),
     Route("/v1/auth/token", "POST", "log_in", "chalicelib.identity.api"),
+    Route("/v1/catalog/names", "GET", "get_names", "chalicelib.catalog.api"),
+    Route("/v1/catalog/names", "PUT", "put_names", "chalicelib.catalog.api"),
     Route("/v1/consent-wording", "GET", "consent_wording", "chalicelib.notifications.api"),
     Route("/v1/coupons/batches/{batch_id}", "GET", "get_batch", "chalicelib.coupons.api"),
     Route("/v1/coupons/batches/{batch_id}/codes", "GET", "list_batch_codes", "chalicelib.coupons.api"),

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from chalicelib.catalog import service as catalog
 from chalicelib.coupons import book as _books  # noqa: F401  registers the coupon books
 from chalicelib.coupons.records import TEMPLATES_SCOPE, CouponFigureRecord, CouponRecord, CouponTemplateRecord
 from chalicelib.coupons.rules import (
@@ -402,18 +403,11 @@ def _beside(on_order: Mapping[str, list[Any]], terms: Terms, order: Order, fit: 
 
 def _by_code(applies_to: Mapping[str, Any]) -> dict[str, Any]:
     """Where a template applies, its categories and brands by the tills' codes: one given by the name members read
-    (``LOYALTY_CATEGORY_NAMES``, 礼品卡; ``LOYALTY_BRAND_NAMES``) is its code (gift-card), which order lines carry (a
-    new user's walkthrough typed 礼品卡 in the console, and a gift card reached the coupon's threshold)."""
-    settings = get_settings()
-
-    def codes(*named: dict[str, str]) -> dict[str, str]:
-        return {name: code for names in named for code, name in names.items()}
-
+    (the catalogue's: 礼品卡) is its code (gift-card), which order lines carry (a new user's walkthrough typed 礼品卡 in
+    the console, and a gift card reached the coupon's threshold)."""
     code_of = {
-        **dict.fromkeys(
-            ("categories", "excluded_categories"), codes(settings.category_names, settings.category_names_en)
-        ),
-        **dict.fromkeys(("brands", "excluded_brands"), codes(settings.brand_names, settings.brand_names_en)),
+        **dict.fromkeys(("categories", "excluded_categories"), catalog.codes_of("categories")),
+        **dict.fromkeys(("brands", "excluded_brands"), catalog.codes_of("brands")),
     }
     return {key: [code_of[key].get(value, value) for value in values] if key in code_of else values
             for key, values in applies_to.items()}  # fmt: skip
@@ -635,10 +629,8 @@ def rules_in_words(terms: Terms, language: str) -> str:
         current = programme()
         for code in filter(current.knows, terms.scope.tiers):
             tiers[code] = current.tier(code).name_zh if _zh(language) else current.tier(code).name_en
-    settings = get_settings()
     zh = language.startswith("zh")
-    categories = settings.category_names if zh else settings.category_names_en
-    brands = settings.brand_names if zh else settings.brand_names_en
+    categories, brands = catalog.category_names(zh), catalog.brand_names(zh)
     return in_words(terms, language, stores=stores, tiers=tiers, categories=categories, brands=brands)
 
 

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from chalicelib.catalog import service as catalog
 from chalicelib.identity.access import Caller
 from chalicelib.identity.rules import StaffGrant
 from chalicelib.ledger.dynamo import RecordKeeper
@@ -867,8 +868,7 @@ def rules_for_member(member_id: str, language: str) -> dict[str, Any]:
     tier, shown = tier_in(holdings, member_id), tier_with_benefits(holdings, member_id)
     own = with_tier_multiplier(version.rules, programme, tier)  # as their purchases earn: tier and cards combined
     earn = with_card_multiplier(own, holdings, member_id, tier, clock.business_today())
-    names = settings.category_names if zh else settings.category_names_en
-    brands = settings.brand_names if zh else settings.brand_names_en
+    names, brands = catalog.category_names(zh), catalog.brand_names(zh)
     known = programme.tier(shown) if programme.knows(shown) else None  # a card's floor is the tier they are
     tier_name = (known.name_zh if zh else known.name_en) if known else shown
     lines = rules.in_words(

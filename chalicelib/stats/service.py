@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from chalicelib.catalog import service as catalog
 from chalicelib.coupons.service import liability as coupon_liability
 from chalicelib.mall.orders import open_orders
 from chalicelib.shared import clock
@@ -143,11 +144,8 @@ def report(name: str, query: ReportQuery, stores: frozenset[str], money: bool, w
 def sales_mix(query: MixQuery, stores: frozenset[str], money: bool, language: str) -> dict[str, Any]:
     """The sales mix for a caller scoped to ``stores``, categories named in ``language``, amounts when ``money``."""
     _not_ahead(query, "query")
-    settings = get_settings()
-    names = settings.category_names if language.startswith("zh") else settings.category_names_en
-    code_of = {name: code for named in (settings.category_names, settings.category_names_en)
-               for code, name in named.items()}  # fmt: skip
-    category = code_of.get(query.category, query.category) if query.category is not None else None
+    names = catalog.category_names(language.startswith("zh"))
+    category = catalog.codes_of("categories").get(query.category, query.category) if query.category else None
     return reports.mix_report(report_scope(stores, query), query.from_, query.to, money, names, category)
 
 

@@ -240,6 +240,7 @@ CHAIN_ROUTES = {  # the whole chain's configuration, figures, lists and jobs: no
     ("/v1/gift-cards/batches", "GET"), ("/v1/gift-cards/batches", "POST"),
     ("/v1/gift-cards/batches/{batch_id}/codes", "POST"), ("/v1/gift-cards/batches/{batch_id}/void", "POST"),
     ("/v1/gift-cards/{number}/extension", "POST"),
+    ("/v1/catalog/names", "PUT"),
     ("/v1/mall/rewards/{reward_id}", "PATCH"), ("/v1/media/uploads", "POST"), ("/v1/media/pictures", "POST"),
     ("/v1/membership/plans", "POST"), ("/v1/membership/plans/{plan_id}", "PATCH"),
     ("/v1/notifications/announcements", "POST"), ("/v1/notifications/policy", "GET"),
