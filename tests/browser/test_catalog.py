@@ -1,5 +1,5 @@
-"""品类与品牌名称 in a real browser: marketing names a category the tills send as a code, and the platform reads the name
-(a bakery's walkthrough read bread and coffee as codes, nameable only by a redeploy)."""
+"""品类与品牌名称 in a real browser: marketing names a category the tills send as a code, and the platform reads the
+name (a bakery's walkthrough read bread and coffee as codes, nameable only by a redeploy)."""
 
 from __future__ import annotations
 
