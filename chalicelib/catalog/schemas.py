@@ -36,6 +36,8 @@ class CatalogIn(Input):
 
 
 class Names(Schema):
+    """A code's names."""
+
     zh: str = Field(description="the name in Chinese")
     en: str = Field(description="the name in English (empty: the Chinese is read)")
 

@@ -95,10 +95,11 @@ def breakdown_drift(day: date, events: Iterable[tuple[str, Any]]) -> list[Drift]
 
 
 def mix_drift(day: date, events: Iterable[tuple[str, Any]]) -> list[Drift]:
-    """The sales mix of the day (by category and hour, at the chain and each store) that is not what its ``events``
-    count: a query a shard and scope, of the day's items only."""
+    """The sales mix of the day (by category and hour, at the chain and each store the day's events name) that is not
+    what its ``events`` count: a query a shard, partition and scope, of the day's items only (a store without a
+    purchase or refund that day is not read: the nightly check grows with the stores that traded, not all of them)."""
     recounted = rules.mix_recount(events, get_settings().tz)
-    scopes = _scopes(key.partition("|")[0] for key in recounted)
+    scopes = sorted({CHAIN, *(key.partition("|")[0] for key in recounted)})
     kept: dict[str, dict[str, int]] = {}
     for scope in scopes:
         for partition in (MIX, MIX_CROSS):

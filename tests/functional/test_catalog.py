@@ -43,6 +43,8 @@ def test_head_office_names_the_codes_and_every_reader_uses_the_names(api, defaul
     {"categories": {"bread 1": {"zh": "面包"}}, "brands": {}, "version": 0},  # not a code the tills send
     {"categories": {"bread": {"zh": ""}}, "brands": {}, "version": 0},
     {"categories": {"bread": {"zh": "面" * 21}}, "brands": {}, "version": 0},
+    {"categories": {"bread": {"zh": "面\u0000包"}}, "brands": {}, "version": 0},  # a control character
+    {"categories": {}, "brands": {"b-lor": {"zh": "欧莱雅", "en": "L\u202eOreal"}}, "version": 0},
     {"categories": {}, "brands": {}},
 ])  # fmt: skip
 def test_names_that_make_no_sense_are_refused_and_nothing_is_written(api, body):

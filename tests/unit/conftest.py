@@ -25,3 +25,11 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
                          ("bind", "bind a socket"), ("sendto", "send a datagram")):  # fmt: skip
         monkeypatch.setattr(socket.socket, method, _refused(what))
     monkeypatch.setattr(socket, "getaddrinfo", _refused("look a name up"))
+
+
+@pytest.fixture(autouse=True)
+def _no_catalogue_saved(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The catalogue's saved names are a table's: rules in words read the deployment's defaults alone here."""
+    from chalicelib.catalog import service
+
+    monkeypatch.setattr(service.SAVED, "get", lambda: service.Names({}, {}, 0))
