@@ -18,7 +18,7 @@ def get_names(ctx: RequestContext) -> Reply:
     """Each category and brand code with the names members and staff read for it: those saved on the console over the
     deployment's (`LOYALTY_CATEGORY_NAMES`, `LOYALTY_BRAND_NAMES`), with the `version` to save them again. The earn
     rules in words, coupons' rules, the sales mix and the member pages use them. One read."""
-    return Reply(Catalog.model_validate(service.catalogue()))
+    return Reply(Catalog.model_validate(service.catalogue(fresh=True)))
 
 
 @endpoint("/v1/catalog/names", "PUT", summary="Name the tills' category and brand codes", tag="catalog",
@@ -27,8 +27,8 @@ def put_names(ctx: RequestContext) -> Reply:
     """Replace the names saved: every code named (a code left out falls back to the deployment's name, or reads as its
     code). Seen by every process within a minute. The audit log records who (`catalog.names-changed`).
 
-    Errors: 422 for a code not as the tills send it (letters, digits, `_.-`), a name empty or over 20 characters,
-    more than 300 codes; 409 `catalog-changed` when another save came after the `version` read."""
+    Errors: 422 for a code empty or over 64 characters, a name empty or over 20 characters, more than 300 codes, a
+    control character; 409 `catalog-changed` when another save came after the `version` read."""
     body: CatalogIn = ctx.body
     named = {kind: {code: {"zh": n.zh, "en": n.en} for code, n in getattr(body, kind).items()}
              for kind in ("categories", "brands")}  # fmt: skip

@@ -9,7 +9,8 @@ from pydantic import ConfigDict, Field, StringConstraints
 from chalicelib.shared.fields import Trimmed
 from chalicelib.shared.http import Input, Schema
 
-Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Trimmed]  # as the tills
+# send them in a purchase's lines (any text of up to 64 characters: "Hot Drinks")
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), Trimmed]
 EnglishName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), Trimmed]
 MOST = 300  # codes of each kind
@@ -29,8 +30,8 @@ class CatalogIn(Input):
         {"categories": {"bread": {"zh": "面包", "en": "bread"}, "coffee": {"zh": "咖啡", "en": "coffee"}},
          "brands": {}, "version": 0}]})  # fmt: skip
 
-    categories: dict[Code, NamesIn] = Field(max_length=MOST, description="category codes as the tills send them, "
-                                            "with their names (品类名称)")  # fmt: skip
+    categories: dict[Code, NamesIn] = Field(max_length=MOST, description="category codes exactly as the tills send "
+                                            "them, with their names (品类名称)")  # fmt: skip
     brands: dict[Code, NamesIn] = Field(max_length=MOST, description="brand codes with their names (品牌名称)")
     version: int = Field(ge=0, description="the `version` the names were read at: a save made since is 409")
 

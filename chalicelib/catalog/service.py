@@ -34,7 +34,7 @@ class Names:
 
 
 def _saved() -> Names:
-    record = CatalogRecord.find(NAMES)
+    record = CatalogRecord.find(NAMES)  # read consistently
     if record is None:
         return Names({}, {}, 0)
     return Names(json.loads(record.categories), json.loads(record.brands), int(record.saved or 0))
@@ -49,9 +49,11 @@ def _merged(defaults_zh: dict[str, str], defaults_en: dict[str, str], saved: Nam
     return merged | saved
 
 
-def catalogue() -> dict[str, Any]:
-    """Every code with a name (the deployment's and those saved, a saved one winning), and the save they are."""
-    settings, saved = get_settings(), SAVED.get()
+def catalogue(fresh: bool = False) -> dict[str, Any]:
+    """Every code with a name (the deployment's and those saved, a saved one winning), and the save they are: as read
+    at most a minute ago, or ``fresh`` (what is saved: to edit them, or to keep a name as its code for good)."""
+    settings = get_settings()
+    saved = SAVED.get() if not fresh else _fresh()
     return {
         "categories": _merged(settings.category_names, settings.category_names_en, saved.categories),
         "brands": _merged(settings.brand_names, settings.brand_names_en, saved.brands),
@@ -73,8 +75,15 @@ def _in(named: Named, zh: bool) -> dict[str, str]:
 
 
 def codes_of(kind: str) -> dict[str, str]:
-    """A category's (``categories``) or brand's (``brands``) code by any of its names, in either language."""
-    return {name: code for code, names in catalogue()[kind].items() for name in names.values() if name}
+    """A category's (``categories``) or brand's (``brands``) code by any of its names, in either language, as saved
+    now (a coupon template keeps the code for good: a name saved a moment ago in another process must be known)."""
+    return {name: code for code, names in catalogue(fresh=True)[kind].items() for name in names.values() if name}
+
+
+def _fresh() -> Names:
+    names = _saved()
+    SAVED.set(names)
+    return names
 
 
 def save(categories: Named, brands: Named, version: int, actor: str) -> dict[str, Any]:

@@ -257,7 +257,7 @@ def extend(typed: str, until: date) -> dict[str, Any]:
     """延期: a card sold and not bound is valid through ``until`` (an expired card with a balance is renewed, as the
     rules for prepaid cards ask): later than its last day now, not before today, at most ten years on. Once per day
     asked: the same day again answers the card as it is; a card extended meanwhile is 409 ``conflict``."""
-    number = normalised_number(typed)
+    number = normalised_number(unquote(typed))  # a path's spaces, as a browser or curl sends them
     card = GiftCardRecord.find(number) if valid_number(number) else None
     if card is None:
         raise NotFound("No gift card with this number")

@@ -29,7 +29,17 @@ from chalicelib.shared.events import emit, new_event
 from chalicelib.shared.logs import logger
 from chalicelib.shared.settings import get_settings
 from chalicelib.stats import rules
-from chalicelib.stats.listeners import BY_EXPIRY, BY_STORE, CHAIN, MIX, MIX_CROSS, mix_partition, scope_of, sharded
+from chalicelib.stats.listeners import (
+    BY_EXPIRY,
+    BY_STORE,
+    CHAIN,
+    MIX,
+    MIX_CROSS,
+    cross_key,
+    mix_item,
+    scope_of,
+    sharded,
+)
 from chalicelib.stats.records import FigureRecord
 from chalicelib.stats.reports import ADDITIVE, held_totals, read_day
 from chalicelib.stores.service import all_stores
@@ -95,22 +105,29 @@ def breakdown_drift(day: date, events: Iterable[tuple[str, Any]]) -> list[Drift]
 
 
 def mix_drift(day: date, events: Iterable[tuple[str, Any]]) -> list[Drift]:
-    """The sales mix of the day (by category and hour, at the chain and each store the day's events name) that is not
-    what its ``events`` count: a query a shard, partition and scope, of the day's items only (a store without a
-    purchase or refund that day is not read: the nightly check grows with the stores that traded, not all of them)."""
+    """The sales mix of the day (by category and hour, at the chain and each store; by category and hour, the chain's,
+    for the categories the day's events name) that is not what its ``events`` count: a query a shard and scope, and a
+    query a shard and category, of the day's items only."""
     recounted = rules.mix_recount(events, get_settings().tz)
-    scopes = sorted({CHAIN, *(key.partition("|")[0] for key in recounted)})
     kept: dict[str, dict[str, int]] = {}
-    for scope in scopes:
-        for partition in (MIX, MIX_CROSS):
-            for shard in range(rules.SHARDS):
-                condition = FigureRecord.key.startswith(f"day#{day.isoformat()}#")
-                for record in FigureRecord.query(
-                    sharded(f"{partition}#{scope}", shard), condition, consistent_read=True
-                ):
-                    figures = kept.setdefault(f"{scope}|{record.key.split('#', 2)[2]}", {})
-                    for name in rules.MIX:
-                        figures[name] = figures.get(name, 0) + int(getattr(record, name) or 0)
+
+    def add(key: str, record: FigureRecord) -> None:
+        figures = kept.setdefault(key, {})
+        for name in rules.MIX:
+            figures[name] = figures.get(name, 0) + int(getattr(record, name) or 0)
+
+    for scope in _scopes(key.partition("|")[0] for key in recounted):
+        for shard in range(rules.SHARDS):
+            condition = FigureRecord.key.startswith(f"day#{day.isoformat()}#")
+            for record in FigureRecord.query(sharded(f"{MIX}#{scope}", shard), condition, consistent_read=True):
+                add(f"{scope}|{record.key.split('#', 2)[2]}", record)
+    crossed = {key.partition("|")[2].removeprefix(rules.CROSS).rpartition("#")[0] for key in recounted
+               if key.startswith(f"{CHAIN}|{rules.CROSS}")}  # fmt: skip
+    for category in sorted(crossed):
+        for shard in range(rules.SHARDS):
+            condition = FigureRecord.key.startswith(f"{category}#day#{day.isoformat()}#")
+            for record in FigureRecord.query(sharded(f"{MIX_CROSS}#{CHAIN}", shard), condition, consistent_read=True):
+                add(f"{CHAIN}|{cross_key(record.key)[1]}", record)
     return [Drift(f"{MIX}#{key}", name, was, is_) for key in sorted({*kept, *recounted}) for name in rules.MIX
             if (was := kept.get(key, {}).get(name, 0)) != (is_ := recounted.get(key, {}).get(name, 0))]  # fmt: skip
 
@@ -196,8 +213,8 @@ def rebuild_day(day: date) -> list[Drift]:
         tx = Transaction()
         for drift in mixed[start : start + 100]:
             scope, _, key = drift.scope.removeprefix(f"{MIX}#").partition("|")
-            tx.count(FigureRecord(sharded(mix_partition(scope, key), 0), f"day#{day.isoformat()}#{key}"), drift.figure,
-                     drift.counted - drift.kept)  # fmt: skip
+            partition, sort_key = mix_item(scope, key, day.isoformat())
+            tx.count(FigureRecord(sharded(partition, 0), sort_key), drift.figure, drift.counted - drift.kept)
         tx.commit()
     for scope in sorted({drift.scope for drift in found}):
         figures: dict[str, Any] = {name: recounted.get(scope, {}).get(name) for name in DAY_FIGURES}

@@ -23,12 +23,23 @@ BY_EXPIRY = "liability-by-expiry"  # the points outstanding by expiry quarter (`
 BY_STORE = "liability-by-store"  # what each store's counter added to the liability (``now#<store>``), and by day
 OBLIGATIONS = "card-obligations"  # paid cards' payments by the days they end and begin (``d#…``), and by day (``m#…``)
 MIX = "sales-mix"  # per scope (``sales-mix#chain``): by day, and category or hour of the week (``day#<day>#c#…``)
-MIX_CROSS = "sales-mix-x"  # per scope, a category by hour (``day#<day>#x#<category>#<hour>``): read when asked for
+MIX_CROSS = "sales-mix-x"  # the chain's category by hour (``<category>#day#<day>#<hour>``): read when asked for
 
 
-def mix_partition(scope: str, key: str) -> str:
-    """Where a scope's sales-mix figure of ``key`` lives: a category by hour apart, so the mix reads none of them."""
-    return f"{MIX_CROSS if key.startswith(rules.CROSS) else MIX}#{scope}"
+def mix_item(scope: str, key: str, day: str) -> tuple[str, str]:
+    """Where a scope's sales-mix figure of ``key`` on ``day`` lives: its partition (without its shard) and sort key. A
+    category by hour is kept apart, by category first, so the mix reads none and a category's hours read its own."""
+    if key.startswith(rules.CROSS):
+        category, _, hour = key.removeprefix(rules.CROSS).rpartition("#")
+        return f"{MIX_CROSS}#{scope}", f"{category}#day#{day}#{hour}"
+    return f"{MIX}#{scope}", f"day#{day}#{key}"
+
+
+def cross_key(sort_key: str) -> tuple[str, str]:
+    """A category-by-hour item's day and its sales-mix key (``x#<category>#<hour>``), from its sort key."""
+    at = sort_key.rindex("#day#")
+    day, _, hour = sort_key[at + 5 :].partition("#")
+    return day, f"{rules.CROSS}{sort_key[:at]}#{hour}"
 
 
 def metrics_of(event: Event) -> list[str]:
@@ -82,9 +93,10 @@ def fold_figures(tx: Transaction, event: Event, day: str) -> None:
         for key in ("now", f"m#{day}#now"):
             tx.count(FigureRecord(sharded(OBLIGATIONS, shard), key), "cards_undated_fen", undated)
     for key, figures in rules.mix_moves(event.type, payload, get_settings().tz).items():
-        for scope in rules.mix_scopes(event.type, payload):
+        for scope in (scope for scope in rules.mix_scopes(event.type, payload) if rules.kept_at(scope, key)):
+            partition, sort_key = mix_item(scope, key, day)
             for name, amount in figures.items():
-                tx.count(FigureRecord(sharded(mix_partition(scope, key), shard), f"day#{day}#{key}"), name, amount)
+                tx.count(FigureRecord(sharded(partition, shard), sort_key), name, amount)
     held = rules.held_moves(event.type, payload)
     if held is not None:
         store_id, moves = held

@@ -47,7 +47,7 @@ from typing import Any, Literal
 
 from chalicelib.shared import clock
 from chalicelib.stats import rules
-from chalicelib.stats.listeners import BY_EXPIRY, BY_STORE, CHAIN, MIX, MIX_CROSS, OBLIGATIONS, sharded
+from chalicelib.stats.listeners import BY_EXPIRY, BY_STORE, CHAIN, MIX, MIX_CROSS, OBLIGATIONS, cross_key, sharded
 from chalicelib.stats.records import FigureRecord
 from chalicelib.stats.rules import ADDED, DAILY, DISTINCT, MOVES, RECENT_WINDOWS, REPORTED, SHARDS, SOURCES, STANDING
 
@@ -469,21 +469,22 @@ def mix_report(
 ) -> dict[str, Any]:
     """The sales mix from ``first`` through ``last`` (see ``rules.MIX``): the categories by what members paid for them
     net of refunds (categories by the names given), every hour of the week, the busiest three and the totals; amounts
-    None unless ``money``. With ``category``, the hours are that category's (the purchases holding it, what its lines
-    paid). A query a shard and scope (two with a category)."""
+    None unless ``money``. With ``category``, the hours are that category's, the chain's (the purchases holding it, what
+    its lines paid). A query a shard and scope, and a query a shard of the category's own items."""
     kept: dict[str, Counter[str]] = defaultdict(Counter)
     condition = FigureRecord.key.between(f"day#{first.isoformat()}", f"day#{last.isoformat()}#\uffff")
-    partitions = [MIX, MIX_CROSS] if category is not None else [MIX]
     for name in scope.scopes:
-        for partition in partitions:
-            for shard in range(SHARDS):
-                for record in FigureRecord.query(
-                    sharded(f"{partition}#{name}", shard), condition, consistent_read=True
-                ):
-                    kept[record.key.split("#", 2)[2]].update(_figures(record, rules.MIX))
-    if category is not None:  # its hours in place of every purchase's
-        for key in [key for key in kept if key.startswith("h#")]:
-            kept[key] = kept.get(f"{rules.CROSS}{category}#{key.removeprefix('h#')}", Counter())
+        for shard in range(SHARDS):
+            for record in FigureRecord.query(sharded(f"{MIX}#{name}", shard), condition, consistent_read=True):
+                kept[record.key.split("#", 2)[2]].update(_figures(record, rules.MIX))
+    if category is not None:  # its hours in place of every purchase's: its own items only, the chain's
+        its_hours: dict[str, Counter[str]] = defaultdict(Counter)
+        own = FigureRecord.key.between(f"{category}#day#{first.isoformat()}", f"{category}#day#{last.isoformat()}#~")
+        for shard in range(SHARDS):
+            for record in FigureRecord.query(sharded(f"{MIX_CROSS}#{CHAIN}", shard), own, consistent_read=True):
+                its_hours[f"h#{cross_key(record.key)[1].rpartition('#')[2]}"].update(_figures(record, rules.MIX))
+        kept = defaultdict(Counter, {**{key: value for key, value in kept.items() if not key.startswith("h#")},
+                                     **its_hours})  # fmt: skip
 
     def shown(fen: int) -> int | None:
         return fen if money else None
@@ -504,8 +505,9 @@ def mix_report(
               "sales_fen": shown(kept[f"h#{weekday}{hour:02d}"]["sales_fen"])}
              for weekday in range(1, 8) for hour in range(24)]  # fmt: skip
 
-    def peak(row: dict[str, Any]) -> tuple[int, int]:  # ties: the more paid first
-        return -int(row["purchases"] or 0), -int(kept[f"h#{row['weekday']}{row['hour']:02d}"]["sales_fen"])
+    def peak(row: dict[str, Any]) -> tuple[int, int]:  # ties: the more paid first (with money: else said by nothing)
+        paid = kept[f"h#{row['weekday']}{row['hour']:02d}"]["sales_fen"] if money else 0
+        return -int(row["purchases"] or 0), -int(paid)
 
     busiest = sorted((row for row in hours if row["purchases"]), key=peak)[:3]
     last_peak = busiest[-1]["purchases"] if busiest else 0

@@ -499,18 +499,38 @@ MIX = ("purchases", "sales_fen", "items_sold", "refunded_fen", "items_refunded")
 """The sales mix's figures (商品与时段): by category (``c#<category>``, ``c#`` for lines without one) what members paid
 for its lines and how many items, and what refunds took back of them; by the hour of the week members bought at
 (``h#<ISO weekday><hour>``, h#118 for Monday 18:00-18:59 in the business time zone) the purchases and what they
-paid; and by category and hour (``x#<category>#<weekday><hour>``: the purchases holding the category, its items
-and what they paid for them: when bread sells, and coffee). Refunds move categories only: the hours say when members
-buy."""
-CROSS = "x#"  # the keys of a category by hour, kept apart (``listeners.mix_partition``): read only when asked for
+paid; and, the chain's, by category and hour (``x#<category>#<weekday><hour>``: the purchases holding the category,
+its items and what they paid for them: when bread sells, and coffee). Refunds move categories only: the hours say
+when members buy. An order's ``MIX_CATEGORIES`` largest categories (by what was paid) count apart, the rest of a
+larger basket together as ``OTHER``: an event's counters fit one transaction however many categories it holds."""
+CROSS = "x#"  # the keys of a category by hour, kept apart (``listeners.mix_item``): read only when asked for
+MIX_CATEGORIES = 12
+OTHER = "*"  # the rest of a larger basket's categories (其他品类)
+
+
+def _capped(categories: Mapping[str, Any]) -> dict[str, tuple[int, int]]:
+    """An order's categories as the mix counts them: the ``MIX_CATEGORIES`` it paid most for, the rest as ``OTHER``."""
+    ranked = sorted(((str(code), (int(fen), int(items))) for code, (fen, items) in categories.items()),
+                    key=lambda item: (-item[1][0], item[0]))  # fmt: skip
+    kept = dict(ranked[:MIX_CATEGORIES])
+    for _, (fen, items) in ranked[MIX_CATEGORIES:]:
+        was = kept.get(OTHER, (0, 0))
+        kept[OTHER] = (was[0] + fen, was[1] + items)
+    return kept
+
+
+def kept_at(scope: str, key: str) -> bool:
+    """Whether a scope keeps a sales-mix key: a category by hour is the chain's alone."""
+    return scope == "chain" or not key.startswith(CROSS)
 
 
 def mix_moves(event_type: str, payload: Mapping[str, Any], tz: tzinfo) -> dict[str, dict[str, int]]:
     """What a purchase or a refund moves of the sales mix, by key (see ``MIX``). Events recorded before the mix was
     kept (without ``categories``) move nothing, so a day's mix and its recount agree."""
-    categories = payload.get("categories")
-    if not isinstance(categories, Mapping):
+    given = payload.get("categories")
+    if not isinstance(given, Mapping):
         return {}
+    categories = _capped(given)
     if event_type == "purchase.recorded":
         bought = datetime.fromisoformat(str(payload["ordered_at"])).astimezone(tz)
         moves = {f"c#{code}": {"sales_fen": int(fen), "items_sold": int(items)} for code, (fen, items) in
@@ -539,7 +559,8 @@ def mix_recount(events: Iterable[tuple[str, Mapping[str, Any]]], tz: tzinfo) -> 
     for event_type, payload in events:
         for key, figures in mix_moves(event_type, payload, tz).items():
             for scope in mix_scopes(event_type, payload):
-                moves[f"{scope}|{key}"].update(figures)
+                if kept_at(scope, key):
+                    moves[f"{scope}|{key}"].update(figures)
     return {key: {name: amount for name, amount in counted.items() if amount} for key, counted in moves.items()}
 
 

@@ -16,7 +16,7 @@ from chalicelib.shared.settings import get_settings
 from chalicelib.stats import reports
 from chalicelib.stats.listeners import CHAIN, scope_of
 from chalicelib.stats.reports import Figures, members_by_tier, read_day, standing
-from chalicelib.stats.rules import DAILY, DISTINCT, MOVES, REPORTED
+from chalicelib.stats.rules import DAILY, DISTINCT, MOVES, OTHER, REPORTED
 from chalicelib.stats.schemas import MixQuery, ReportQuery, ScopedQuery
 from chalicelib.stores.service import all_stores, store_exists, stores_in_city, stores_in_region
 from chalicelib.tiers import programmes
@@ -144,8 +144,12 @@ def report(name: str, query: ReportQuery, stores: frozenset[str], money: bool, w
 def sales_mix(query: MixQuery, stores: frozenset[str], money: bool, language: str) -> dict[str, Any]:
     """The sales mix for a caller scoped to ``stores``, categories named in ``language``, amounts when ``money``."""
     _not_ahead(query, "query")
-    names = catalog.category_names(language.startswith("zh"))
+    zh = language.startswith("zh")
+    names = {**catalog.category_names(zh), OTHER: "其他品类" if zh else "other categories"}
     category = catalog.codes_of("categories").get(query.category, query.category) if query.category else None
+    if category is not None and (stores or any(query.dimensions().values())):
+        detail = "a category's hours are the chain's: name no store, region or city"
+        raise ValidationFailed([{"field": "category", "in": "query", "message": detail}], detail)
     return reports.mix_report(report_scope(stores, query), query.from_, query.to, money, names, category)
 
 

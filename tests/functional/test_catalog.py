@@ -21,7 +21,8 @@ def test_head_office_names_the_codes_and_every_reader_uses_the_names(api, defaul
     read = api.as_(token_for(["cashier"], ("SH-001",))).get("/v1/catalog/names")
     assert read.status == 200
     assert read.body == {"categories": {"gift-card": {"zh": "礼品卡", "en": "礼品卡"}}, "brands": {}, "version": 0}
-    names = {"categories": {"bread": {"zh": "面包", "en": "bread"}, "gift-card": {"zh": "礼品卡", "en": "gift cards"}},
+    names = {"categories": {"bread": {"zh": "面包", "en": "bread"}, "gift-card": {"zh": "礼品卡", "en": "gift cards"},
+                            "Hot Drinks": {"zh": "热饮"}},  # any code a till sends (a review's was refused)
              "brands": {"b-lor": {"zh": "欧莱雅"}}, "version": 0}  # fmt: skip
     saved = api.as_(token_for(["marketing"])).call("PUT", "/v1/catalog/names", names)
     assert saved.status == 200, saved.body
@@ -40,7 +41,7 @@ def test_head_office_names_the_codes_and_every_reader_uses_the_names(api, defaul
 
 
 @pytest.mark.parametrize("body", [
-    {"categories": {"bread 1": {"zh": "面包"}}, "brands": {}, "version": 0},  # not a code the tills send
+    {"categories": {"x" * 65: {"zh": "面包"}}, "brands": {}, "version": 0},  # longer than a till's code
     {"categories": {"bread": {"zh": ""}}, "brands": {}, "version": 0},
     {"categories": {"bread": {"zh": "面" * 21}}, "brands": {}, "version": 0},
     {"categories": {"bread": {"zh": "面\u0000包"}}, "brands": {}, "version": 0},  # a control character

@@ -65,6 +65,8 @@ def test_the_mix_says_what_members_buy_and_when_net_of_refunds_and_the_nightly_c
     assert {(h["weekday"], h["hour"]): (h["purchases"], h["sales_fen"]) for h in tops["hours"] if h["purchases"]} == {
         (weekday, 12): (1, 18_000)}  # its lines' share of the noon order; the evening order held none  # fmt: skip
     assert tops["categories"] == mix.body["categories"]  # the categories stay the whole window's
+    store_tops = api.get(f"/v1/reports/sales-mix?from={yesterday}&to={yesterday}&category=tops&store_id=SH-001")
+    assert store_tops.status == 422  # a category's hours are the chain's
 
     counts = api.as_(token_for(["marketing"])).get(f"/v1/reports/sales-mix?from={yesterday}&to={yesterday}").body
     first = counts["categories"][0]
@@ -76,7 +78,7 @@ def test_the_mix_says_what_members_buy_and_when_net_of_refunds_and_the_nightly_c
         assert checks.check_day(yesterday) == []
         tx = Transaction()  # a consumer bug counts an item of tops twice, and a purchase of them at noon
         tx.count(FigureRecord("sales-mix#store#SH-001@3", f"day#{yesterday}#c#tops"), "items_sold", 1)
-        tx.count(FigureRecord("sales-mix-x#chain@2", f"day#{yesterday}#x#tops#{weekday}12"), "purchases", 1)
+        tx.count(FigureRecord("sales-mix-x#chain@2", f"tops#day#{yesterday}#{weekday}12"), "purchases", 1)
         tx.commit()
         drifts = [checks.Drift("sales-mix#chain|x#tops#" + f"{weekday}12", "purchases", 2, 1),
                   checks.Drift("sales-mix#store#SH-001|c#tops", "items_sold", 3, 2)]  # fmt: skip
@@ -97,3 +99,28 @@ def test_a_mix_of_days_or_scopes_it_does_not_take_is_refused(api, query):
     answer = api.get(f"/v1/reports/sales-mix?{query}")
     assert answer.status == 422, answer.body
     assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_basket_of_many_categories_counts_its_largest_apart_and_the_rest_together(api, aws, partner):
+    """A review: a purchase of 22 categories made the statistics consumer's transaction hold 109 items, so it failed
+    and every figure of the purchase went to the dead-letter queue. An order's 12 largest categories count apart,
+    the rest as other categories (其他品类)."""
+    yesterday = clock.business_today() - timedelta(days=1)
+    lines = [{"line_id": str(n), "sku": f"S{n}", "category": f"cat-{n:02d}", "quantity": 1, "amount_fen": 1_000 + n}
+             for n in range(22)]  # fmt: skip
+    total = sum(line["amount_fen"] for line in lines)
+    with clock.frozen(at(yesterday, 9)):
+        signed(api, partner, "/v1/webhooks/purchases", {
+            "order_id": "O-22", "member": {"phone": "13900000003"}, "store_id": "SH-001", "currency": "CNY",
+            "occurred_at": clock.iso(clock.now()), "total_fen": total, "paid_fen": total, "payment_method": "cash",
+            "items": lines})  # fmt: skip
+    deliver(aws, "statistics")
+    mix = api.get(f"/v1/reports/sales-mix?from={yesterday}&to={yesterday}").body
+    named = [c["category"] for c in mix["categories"]]
+    assert named[0] == "*"
+    assert mix["categories"][0]["name"] == "其他品类"
+    assert sorted(named[1:]) == [f"cat-{n:02d}" for n in range(10, 22)]  # the twelve it paid most for
+    assert mix["categories"][0]["items_sold"] == 10
+    assert mix["totals"]["sales_fen"] == total
+    sales = api.get(f"/v1/reports/sales?from={yesterday}&to={yesterday}").body["totals"]
+    assert sales["paid_fen"] == total  # every figure of the purchase counted
