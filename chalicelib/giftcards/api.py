@@ -102,9 +102,12 @@ def sell_gift_cards(ctx: RequestContext) -> Reply:
 
     Errors: 422 for a number mistyped (16 digits and their check digit), more than 20 cards, cards worth 10,000 CNY or
     more together (sold to a buyer by real name, which the till does not take), a store that does not exist or is
-    closed, or one not a store-scoped cashier's; 409 and 403 as above."""
+    closed, or one not a store-scoped cashier's, and `transfer` from staff scoped to stores; 409 and 403 as above."""
     body: GiftCardSaleIn = ctx.body
     ctx.caller.require_trading_at(body.store_id, "store_id")
+    if body.payment_method == "transfer" and ctx.caller.stores:  # a company's order, paid to head office
+        detail = "a company transfer (对公转账) is taken by head office: staff of the whole chain"
+        raise ValidationFailed([{"field": "payment_method", "in": "body", "message": detail}], detail)
     caller = ctx.caller
     answer = service.sell(body.store_id, body.card_numbers, body.payment_method, body.order_id, caller.scope,
                           lambda amount: limits.counter_takings(caller, amount, "gift card sale"))  # fmt: skip

@@ -98,8 +98,10 @@ class GiftCardSaleIn(Input):
 
     store_id: StoreId = Field(description="the store selling them (one of a store-scoped cashier's), open")
     order_id: Id = Field(description="the till's order (订单号): the sale happens once per store and order")
-    payment_method: Literal["cash", "wechat_pay", "alipay", "card"] = Field(
-        description="how the money was taken (支付方式; not stored value: a card is not bought with a card's money)"
+    payment_method: Literal["cash", "wechat_pay", "alipay", "card", "transfer"] = Field(
+        description="how the money was taken (支付方式; not stored value: a card is not bought with a card's money); "
+        "`transfer` (对公转账): a company's order paid to head office's account, sold by staff of the whole chain, "
+        "which a store's drawer close leaves out"
     )
     card_numbers: list[TypedNumber] = Field(min_length=1, max_length=MAX_CARDS_PER_SALE, description=f"{NUMBER}; "
                                             f"1-{MAX_CARDS_PER_SALE} cards")  # fmt: skip

@@ -166,8 +166,11 @@ def test_a_sale_refused_writes_nothing(api, partner):
     assert (over.status, over.body["type"].rsplit("/", 1)[-1]) == (403, "counter-purchase-over-limit")
     for store_id in ("NO-SUCH", "gift-cards"):  # a review sold at a store that does not exist, and at a scope's id
         assert sell(api, numbers[:1], f"GC-{store_id}", store_id=store_id).status == 422
+    transfer = sell(cashier, numbers[:1], "GC-T1", method="transfer")  # a company's transfer: head office's
+    assert (transfer.status, transfer.body["errors"][0]["field"]) == (422, "payment_method")
     assert item_counts() == before
-    assert sell(api, numbers[:9], "GC-8").status == 201  # a store manager's or admin's sale of 9,000 CNY
+    assert sell(api, numbers[:9], "GC-8", method="transfer").status == 201  # head office's sale of 9,000 CNY to a
+    # company, paid by transfer: its store's journal says so, and the drawer close leaves it out
 
 
 def test_tries_at_a_pin_sent_at_once_are_counted_before_they_are_compared(api, partner):
