@@ -37,6 +37,8 @@ SCREENS = {
     "point-batches": "批量调整积分",
     "feedback": "意见反馈",
     "agreements": "会员协议与隐私政策",
+    "gift-cards": "礼品卡",
+    "catalog": "品类与品牌名称",
 }
 ADMIN_ONLY = ("staff", "partners", "jobs", "audit", "agreements")
 
