@@ -74,10 +74,10 @@ def _in(named: Named, zh: bool) -> dict[str, str]:
     return {code: (names["zh"] if zh else names.get("en") or names["zh"]) for code, names in named.items()}
 
 
-def codes_of(kind: str) -> dict[str, str]:
-    """A category's (``categories``) or brand's (``brands``) code by any of its names, in either language, as saved
-    now (a coupon template keeps the code for good: a name saved a moment ago in another process must be known)."""
-    return {name: code for code, names in catalogue(fresh=True)[kind].items() for name in names.values() if name}
+def codes_of(named: Named) -> dict[str, str]:
+    """Each code of ``named`` (a catalogue's ``categories`` or ``brands``) by any of its names, in either language.
+    Callers keeping a code for good read the catalogue ``fresh`` (a name saved a moment ago in another process)."""
+    return {name: code for code, names in named.items() for name in names.values() if name}
 
 
 def _fresh() -> Names:

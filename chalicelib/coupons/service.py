@@ -405,9 +405,10 @@ def _by_code(applies_to: Mapping[str, Any]) -> dict[str, Any]:
     """Where a template applies, its categories and brands by the tills' codes: one given by the name members read
     (the catalogue's: 礼品卡) is its code (gift-card), which order lines carry (a new user's walkthrough typed 礼品卡 in
     the console, and a gift card reached the coupon's threshold)."""
+    named = catalog.catalogue(fresh=True)  # one read, as saved now: the template keeps the codes for good
     code_of = {
-        **dict.fromkeys(("categories", "excluded_categories"), catalog.codes_of("categories")),
-        **dict.fromkeys(("brands", "excluded_brands"), catalog.codes_of("brands")),
+        **dict.fromkeys(("categories", "excluded_categories"), catalog.codes_of(named["categories"])),
+        **dict.fromkeys(("brands", "excluded_brands"), catalog.codes_of(named["brands"])),
     }
     return {key: [code_of[key].get(value, value) for value in values] if key in code_of else values
             for key, values in applies_to.items()}  # fmt: skip

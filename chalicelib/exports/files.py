@@ -66,6 +66,22 @@ def read(key: str) -> bytes | None:
         raise
 
 
+def exists(key: str) -> bool:
+    """Whether there is a file at ``key`` (a HEAD request: its bytes are not read)."""
+    bucket = _bucket()
+    if bucket is None:
+        return (folder() / key).is_file()
+    from botocore.exceptions import ClientError
+
+    try:
+        s3_client(get_settings().region).head_object(Bucket=bucket, Key=key)
+        return True
+    except ClientError as e:
+        if e.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return False
+        raise
+
+
 def link(key: str, seconds: int, filename: str) -> Link:
     """A link that downloads ``key`` as ``filename`` for ``seconds``."""
     expires_at = clock.real_now() + timedelta(seconds=seconds)

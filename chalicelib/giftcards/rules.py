@@ -19,7 +19,6 @@ MAX_VALID_MONTHS = 120
 MAX_CARDS_PER_BATCH = 1_000
 MAX_CARDS_PER_SALE = 20
 REAL_NAME_SALE_FEN = 1_000_000  # a sale of cards worth this much or more needs the buyer's real name (实名)
-STATUSES = ("unsold", "active", "redeemed", "expired", "voided")
 
 
 def check_digit(digits: str) -> str:

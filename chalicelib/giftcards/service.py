@@ -20,7 +20,7 @@ import csv
 import hmac
 import io
 from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
@@ -213,7 +213,7 @@ def codes_link(batch_id: str) -> dict[str, Any]:
     """A link to the batch's file of numbers and PINs, for 15 minutes; announced, so the audit log says who took
     it."""
     record = _batch(batch_id)
-    if files.read(record.codes_key) is None:
+    if not files.exists(record.codes_key):
         raise CodesGone("The file was removed: void the batch's unsold cards and make a new batch")
     tx = Transaction()
     emit(tx, new_event("giftcard.codes-fetched", f"gift-card-batch/{batch_id}", {"batch_id": batch_id}))
@@ -244,12 +244,18 @@ def card_json(card: GiftCardRecord, batch: GiftCardBatchRecord) -> dict[str, Any
     }  # fmt: skip
 
 
-def find_card(typed: str) -> dict[str, Any]:
-    """A card by its number (as printed, typed or scanned), for staff: its status, balance, sale and binding."""
-    number = normalised_number(unquote(typed))  # a path's spaces, as a browser or curl sends them
+def _card(typed: str) -> GiftCardRecord:
+    """A card by its number as a path names it (printed, typed or scanned: spaces sent as ``%20``), or 404."""
+    number = normalised_number(unquote(typed))
     card = GiftCardRecord.find(number) if valid_number(number) else None
     if card is None:
         raise NotFound("No gift card with this number")
+    return card
+
+
+def find_card(typed: str) -> dict[str, Any]:
+    """A card by its number, for staff: its status, balance, sale and binding."""
+    card = _card(typed)
     return card_json(card, _batch(card.batch_id))
 
 
@@ -257,10 +263,7 @@ def extend(typed: str, until: date) -> dict[str, Any]:
     """延期: a card sold and not bound is valid through ``until`` (an expired card with a balance is renewed, as the
     rules for prepaid cards ask): later than its last day now, not before today, at most ten years on. Once per day
     asked: the same day again answers the card as it is; a card extended meanwhile is 409 ``conflict``."""
-    number = normalised_number(unquote(typed))  # a path's spaces, as a browser or curl sends them
-    card = GiftCardRecord.find(number) if valid_number(number) else None
-    if card is None:
-        raise NotFound("No gift card with this number")
+    card = _card(typed)
     batch, today = _batch(card.batch_id), clock.business_today()
     if card.valid_until == until.isoformat():
         return card_json(card, batch)
@@ -278,10 +281,11 @@ def extend(typed: str, until: date) -> dict[str, Any]:
               condition=(GiftCardRecord.valid_until == card.valid_until) & GiftCardRecord.redeemed_at.does_not_exist(),
               on_fail=Conflict("The card changed meanwhile: read it again"))  # fmt: skip
     emit(tx, new_event("giftcard.extended", f"gift-card-batch/{card.batch_id}", {
-        "batch_id": card.batch_id, "card_ends": number[-4:], "was_valid_until": card.valid_until,
+        "batch_id": card.batch_id, "card_ends": card.number[-4:], "was_valid_until": card.valid_until,
         "valid_until": until.isoformat()}))  # fmt: skip
     tx.commit()
-    return find_card(number)
+    card.valid_until = until.isoformat()
+    return card_json(card, batch)
 
 
 # --- a sale at the till ------------------------------------------------------------------------------------------
@@ -341,7 +345,8 @@ def sell(
                 for n in numbers]  # fmt: skip
 
     def attach(answer: Answer) -> list[Callable[[Transaction], None]]:
-        writes = [_marked_sold(cards[n], batches[cards[n].batch_id], store_id, order_id, payment_method, actor)
+        sale = {"store_id": store_id, "order_id": order_id, "payment_method": payment_method, "sold_by": actor}
+        writes = [_marked_sold(cards[n], _last_day(batches[cards[n].batch_id], today), now, today, sale)
                   for n in numbers]  # fmt: skip
         for batch_id in {cards[n].batch_id for n in numbers}:
             writes.append(_counted_sold(batches[batch_id], [n for n in numbers if cards[n].batch_id == batch_id]))
@@ -353,8 +358,8 @@ def sell(
     def result(answer: Answer) -> dict[str, Any]:
         return {"store_id": store_id, "order_id": order_id, "payment_method": payment_method, "amount_fen": amount,
                 "cards": [{"number": n, "face_value_fen": int(batches[cards[n].batch_id].face_value_fen),
-                           "valid_until": (add_months(today, int(batches[cards[n].batch_id].valid_months))
-                                           - timedelta(days=1)).isoformat()} for n in numbers]}  # fmt: skip
+                           "valid_until": _last_day(batches[cards[n].batch_id], today).isoformat()}
+                          for n in numbers]}  # fmt: skip
 
     def announce(answer: Answer) -> list[Event]:
         return [new_event("giftcard.sold", f"store/{store_id}", {
@@ -366,16 +371,19 @@ def sell(
     return {**answer.result, "duplicate": answer.duplicate}
 
 
+def _last_day(batch: GiftCardBatchRecord, sold_on: date) -> date:
+    """The last day a card of ``batch`` sold on ``sold_on`` may be bound."""
+    return add_months(sold_on, int(batch.valid_months)) - timedelta(days=1)
+
+
 def _marked_sold(
-    card: GiftCardRecord, batch: GiftCardBatchRecord, store_id: str, order_id: str, method: str, actor: str
+    card: GiftCardRecord, until: date, now: datetime, today: date, sale: dict[str, str]
 ) -> Callable[[Transaction], None]:
-    """A card's record says its sale, while no sale of it was written meanwhile."""
-    today = clock.business_today()
-    until = add_months(today, int(batch.valid_months)) - timedelta(days=1)
-    sets = [GiftCardRecord.sold_at.set(clock.iso(clock.now())), GiftCardRecord.sold_on.set(today.isoformat()),
-            GiftCardRecord.store_id.set(store_id), GiftCardRecord.order_id.set(order_id),
-            GiftCardRecord.payment_method.set(method), GiftCardRecord.sold_by.set(actor),
-            GiftCardRecord.valid_until.set(until.isoformat())]  # fmt: skip
+    """A card's record says its sale (``sale``: its store, order, payment method and seller), the moment and day the
+    sale's answer names, while no sale of it was written meanwhile."""
+    sets = [GiftCardRecord.sold_at.set(clock.iso(now)), GiftCardRecord.sold_on.set(today.isoformat()),
+            GiftCardRecord.valid_until.set(until.isoformat()),
+            *(getattr(GiftCardRecord, name).set(value) for name, value in sale.items())]  # fmt: skip
     refusal = CardsNotSellable(f"{card.number}: sold", cards=[{"number": card.number, "reason": "sold"}])
 
     def write(tx: Transaction) -> None:

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
+from chalicelib.wallet.rules import GIFT_CARD_METHOD  # a wallet top-up that is a gift card bound
+
 MAX_DAYS = 92  # a period's longest: a quarter
 SHARDS = 4  # partitions per scope: each takes a quarter of the writes
 DAILY = (
@@ -179,7 +181,6 @@ def day_figures(event_type: str, payload: Mapping[str, Any]) -> dict[str, int]:
     return {name: amount for name, amount in figures.items() if amount}
 
 
-GIFT_CARD_METHOD = "gift-card"  # a wallet top-up's payment method when it is a gift card bound (the wallet's own)
 GIFT_CARD_SIGNS = {"giftcard.sold": 1, "giftcard.redeemed": -1}  # gift cards held: sold, not yet bound
 
 

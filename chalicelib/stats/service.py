@@ -146,7 +146,10 @@ def sales_mix(query: MixQuery, stores: frozenset[str], money: bool, language: st
     _not_ahead(query, "query")
     zh = language.startswith("zh")
     names = {**catalog.category_names(zh), OTHER: "其他品类" if zh else "other categories"}
-    category = catalog.codes_of("categories").get(query.category, query.category) if query.category else None
+    if query.category:
+        category: str | None = catalog.codes_of(catalog.catalogue()["categories"]).get(query.category, query.category)
+    else:
+        category = None
     if category is not None and (stores or any(query.dimensions().values())):
         detail = "a category's hours are the chain's: name no store, region or city"
         raise ValidationFailed([{"field": "category", "in": "query", "message": detail}], detail)

@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 
+from chalicelib.exports import files
 from chalicelib.giftcards.book import GIFT_CARD, card_holder
 from chalicelib.giftcards.rules import add_months, check_digit, valid_number
 from chalicelib.ledger.registry import ledger
@@ -270,3 +271,29 @@ def test_typos_cost_no_try_and_a_chinese_keyboard_s_digits_are_digits(api, partn
     assert (bound.status, bound.body["principal_fen"]) == (201, 20_000)
     spaced = api.get("/v1/gift-cards/" + "%20".join(number[n : n + 4] for n in range(0, 16, 4)))
     assert (spaced.status, spaced.body["number"]) == (200, number)
+
+
+def test_a_pin_file_no_longer_kept_is_said_gone_and_its_presence_is_asked_without_reading_it(api, aws, monkeypatch):
+    """The link asks whether the file is there (a HEAD request on S3: the PINs are not read to hand out a link); once
+    the exports bucket's rule removed it, 404 gift-card-codes-gone."""
+    from chalicelib.shared.settings import get_settings
+
+    made = batch(api, count=1)
+    key = f"gift-cards/{made['batch_id']}/gift-cards_{made['batch_id']}.csv"
+    (files.folder() / key).unlink()
+    gone = api.post(f"/v1/gift-cards/batches/{made['batch_id']}/codes", {})
+    assert (gone.status, gone.body["type"].rsplit("/", 1)[-1]) == (404, "gift-card-codes-gone")
+
+    import boto3
+
+    boto3.client("s3", region_name=get_settings().region).create_bucket(
+        Bucket="gift-card-pins", CreateBucketConfiguration={"LocationConstraint": get_settings().region}
+    )
+    monkeypatch.setenv("LOYALTY_EXPORTS", "s3://gift-card-pins")
+    get_settings.cache_clear()
+    try:
+        files.put(key, b"x", "text/csv")
+        assert (files.exists(key), files.exists(key + ".old")) == (True, False)
+    finally:
+        monkeypatch.delenv("LOYALTY_EXPORTS")
+        get_settings.cache_clear()
