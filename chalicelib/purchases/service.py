@@ -18,7 +18,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.catalog import service as catalog
 from chalicelib.identity.access import Caller
 from chalicelib.identity.rules import StaffGrant
 from chalicelib.ledger.dynamo import RecordKeeper
@@ -861,6 +860,8 @@ def rules_for_member(member_id: str, language: str) -> dict[str, Any]:
     """The earn rules in force now as the member reads them (积分规则): each rule in words with their multiplier (their
     tier's and their cards', as their purchases earn, named by the tier whose benefits they have), when points expire
     and what they pay at the till. One read of the member's account."""
+    from chalicelib.catalog import service as catalog  # the member pages' read only: no purchase imports it
+
     settings, zh = get_settings(), language.startswith("zh")
     version = rules_at(clock.now())
     programme = programmes.programme()
