@@ -232,3 +232,46 @@ def test_the_request_is_botocores_own_request_for_the_same_call(clients):
 
     assert signed(sent) == signed(expected)
     assert "x-amz-target" in signed(sent).split(";")
+
+
+def test_the_signature_is_botocores_at_the_same_instant_with_a_session_token(monkeypatch):
+    """Every header botocore signs and sends, the signature itself too, at one instant (and the signing key made for
+    one day is made again the next)."""
+    with mock_aws():
+        made = [boto3.client("dynamodb", region_name="cn-north-1", aws_access_key_id="AKID",
+                             aws_secret_access_key="secret", aws_session_token="TOKEN") for _ in range(2)]  # fmt: skip
+        plain, wire = made[0], WireClient(made[1])
+        for day in (1, 2):
+            instant = datetime.datetime(2026, 12, day, 8, 30, 5)
+            monkeypatch.setattr("botocore.auth.get_current_datetime", lambda instant=instant: instant)
+            monkeypatch.setattr("chalicelib.shared.wire.get_current_datetime", lambda instant=instant: instant)
+            ours, botocores = _sends(wire), _sends(plain)
+            params = {"TableName": TABLE, "Key": KEY}
+            for client in (wire, plain):
+                with pytest.raises(ClientError):  # no such table: signed and sent all the same
+                    client._make_api_call("GetItem", params)
+            (sent,), (expected,) = ours, botocores
+            for name in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token", "Content-Type", "X-Amz-Target"):
+                assert sent.headers[name] == expected.headers[name]
+            assert f"/202612{day:02}/cn-north-1/dynamodb/aws4_request".encode() in sent.headers["Authorization"]
+            assert b"x-amz-security-token" in sent.headers["Authorization"]
+
+
+def test_an_item_operation_goes_the_short_way_and_a_handler_around_signing_sends_it_botocores_way(clients, monkeypatch):
+    plain, wire = clients
+    made = []
+    create_request = botocore.endpoint.Endpoint.create_request
+
+    def counted(endpoint, *args, **kwargs):
+        made.append(1)
+        return create_request(endpoint, *args, **kwargs)
+
+    monkeypatch.setattr(botocore.endpoint.Endpoint, "create_request", counted)
+    params = {"TableName": TABLE, "Key": KEY}
+    assert wire._make_api_call("GetItem", params)["Item"] == ITEM
+    assert made == []
+    signed_by = []
+    wire.meta.events.register("before-sign.dynamodb.GetItem", lambda request, **_: signed_by.append(request))
+    assert _answer(wire._make_api_call("GetItem", params)) == _answer(plain._make_api_call("GetItem", params))
+    assert made == [1, 1]  # botocore made the request for either client
+    assert len(signed_by) == 1  # and signed it, calling the handler

@@ -1,0 +1,260 @@
+"""The short way's own HTTP (``chalicelib.shared.wire._Transport``) against a server on 127.0.0.1 that answers as told:
+kept-alive connections, connections the server drops, the answers' framings, timeouts, refusals and TLS, each
+raising or retried as botocore's own HTTP session has it (the same server answers a plain botocore client)."""
+
+import datetime
+import ipaddress
+import json
+import socket
+import ssl
+import threading
+import zlib
+from collections.abc import Callable
+
+import boto3
+import botocore.endpoint
+import pytest
+from botocore.config import Config
+from botocore.exceptions import EndpointConnectionError, ReadTimeoutError, SSLError
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from chalicelib.shared import wire
+from chalicelib.shared.wire import WireClient
+
+ITEM = {"pk": {"S": "a"}, "blob": {"B": "AZ2USwD/"}}
+GET = {"TableName": "t", "Key": {"pk": {"S": "a"}}}
+
+
+def answer(body: bytes, *, headers: tuple[str, ...] = (), framing: str = "length") -> bytes:
+    """An HTTP answer to a DynamoDB call: the body framed by its length, in chunks, or by the connection's end."""
+    lines = ["HTTP/1.1 200 OK", "Content-Type: application/x-amz-json-1.0", "x-amzn-RequestId: R1",
+             f"x-amz-crc32: {zlib.crc32(body)}", *headers]  # fmt: skip
+    if framing == "length":
+        return "\r\n".join([*lines, f"Content-Length: {len(body)}", "", ""]).encode() + body
+    if framing == "chunked":
+        chunks = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:5], body[5:]) if part)
+        return "\r\n".join([*lines, "Transfer-Encoding: chunked", "", ""]).encode() + chunks + b"0\r\n\r\n"
+    return "\r\n".join([*lines, "Connection: close", "", ""]).encode() + body
+
+
+ITEM_ANSWER = answer(json.dumps({"Item": ITEM}).encode())
+
+
+class Server:
+    """Answers each request with what ``script`` gives for its number (from 0): bytes to send, or None to close the
+    connection without answering; a script may sleep. Counts connections and requests."""
+
+    def __init__(self, script: Callable[[int], bytes | None], tls: ssl.SSLContext | None = None) -> None:
+        self.script, self.tls = script, tls
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.connections = self.requests = 0
+        self.close_after_answer = False
+        self._stopped = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._stopped:
+            try:
+                sock, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(sock,), daemon=True).start()
+
+    def _serve(self, sock: socket.socket) -> None:
+        try:
+            if self.tls is not None:
+                sock = self.tls.wrap_socket(sock, server_side=True)
+            reader = sock.makefile("rb")
+            while True:
+                head = b""
+                while not head.endswith(b"\r\n\r\n"):
+                    line = reader.readline()
+                    if not line:
+                        return
+                    head += line
+                length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                              if line.lower().startswith(b"content-length"))  # fmt: skip
+                reader.read(length)
+                number, self.requests = self.requests, self.requests + 1
+                reply = self.script(number)
+                if reply is None:
+                    return
+                sock.sendall(reply)
+                if self.close_after_answer or b"Connection: close" in reply:
+                    return
+        except (OSError, ssl.SSLError):
+            return
+        finally:
+            sock.close()
+
+    @property
+    def url(self) -> str:
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self._stopped = True
+        self.listener.close()
+
+
+@pytest.fixture
+def serve():
+    started: list[Server] = []
+
+    def start(script: Callable[[int], bytes | None], tls: ssl.SSLContext | None = None) -> Server:
+        started.append(Server(script, tls))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def clients(url: str, *, verify: bool | str | None = None, **config: object) -> tuple[WireClient, object]:
+    """The short way and a plain botocore client, both for ``url``."""
+    made = []
+    for _ in range(2):
+        made.append(boto3.client("dynamodb", region_name="cn-north-1", endpoint_url=url, aws_access_key_id="AKID",
+                                 aws_secret_access_key="secret", verify=verify,
+                                 config=Config(**config) if config else None))  # fmt: skip
+    return WireClient(made[0]), made[1]
+
+
+@pytest.fixture(autouse=True)
+def no_back_off(monkeypatch):
+    monkeypatch.setattr(botocore.endpoint.time, "sleep", lambda seconds: None)  # botocore's is the ``time`` module's
+
+
+def wait(seconds: float) -> None:
+    """Sleep, whatever became of ``time.sleep``."""
+    threading.Event().wait(seconds)
+
+
+def the_short_way_taken(client: WireClient, monkeypatch) -> list[str]:
+    """The URLs ``client``'s own transport sent to (botocore's HTTP session refuses to send meanwhile)."""
+    sent: list[str] = []
+    send = wire._Transport.send
+
+    def counted(transport, request):
+        sent.append(request.url)
+        return send(transport, request)
+
+    def refused(*args, **kwargs):
+        raise AssertionError("botocore's HTTP session was used")
+
+    monkeypatch.setattr(wire._Transport, "send", counted)
+    monkeypatch.setattr(client._endpoint.http_session, "send", refused)
+    return sent
+
+
+def test_calls_share_one_kept_alive_connection_and_answer_as_botocore_does(serve, monkeypatch):
+    server = serve(lambda number: ITEM_ANSWER)
+    wire_client, plain = clients(server.url)
+    sent = the_short_way_taken(wire_client, monkeypatch)
+    answers = [wire_client._make_api_call("GetItem", GET) for _ in range(3)]
+    assert server.connections == 1
+    assert len(sent) == 3
+    expected = plain._make_api_call("GetItem", GET)
+    assert answers[0]["Item"] == expected["Item"] == {"pk": {"S": "a"}, "blob": {"B": b"\x01\x9d\x94K\x00\xff"}}
+    assert answers[0]["ResponseMetadata"] == {**expected["ResponseMetadata"], "HTTPHeaders": answers[0][
+        "ResponseMetadata"]["HTTPHeaders"]}  # fmt: skip
+    assert answers[0]["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"] == "R1"
+
+
+def test_a_connection_the_server_closed_while_idle_is_replaced_before_sending(serve, monkeypatch):
+    server = serve(lambda number: ITEM_ANSWER)
+    server.close_after_answer = True
+    wire_client, _ = clients(server.url, retries={"max_attempts": 1})
+    sent = the_short_way_taken(wire_client, monkeypatch)
+    for _ in range(3):
+        wire_client._make_api_call("GetItem", GET)
+        wait(0.05)  # the server's close arrives
+    assert (server.connections, server.requests, len(sent)) == (3, 3, 3)
+
+
+@pytest.mark.parametrize("dropped", [1, 5], ids=["once", "throughout"])
+def test_a_connection_dropped_before_the_answer_is_retried_as_botocore_retries_it(serve, dropped):
+    outcomes = []
+    for way in range(2):
+        server = serve(lambda number: None if number < dropped else ITEM_ANSWER)
+        client = clients(server.url)[way]
+        try:
+            outcome: object = client._make_api_call("GetItem", GET)["Item"]["pk"]
+        except Exception as e:
+            outcome = type(e).__name__
+        outcomes.append((outcome, server.requests))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0] == (({"S": "a"}, 2) if dropped == 1 else ("ConnectionClosedError", 4))  # botocore: four attempts
+
+
+@pytest.mark.parametrize("framing", ["chunked", "close"])
+def test_answers_in_chunks_or_to_the_connections_end_are_read_whole(serve, framing):
+    body = json.dumps({"Item": ITEM}).encode()
+    server = serve(lambda number: answer(body, framing=framing))
+    wire_client, _ = clients(server.url)
+    for _ in range(2):
+        assert wire_client._make_api_call("GetItem", GET)["Item"]["blob"] == {"B": b"\x01\x9d\x94K\x00\xff"}
+    assert server.connections == (1 if framing == "chunked" else 2)
+
+
+def test_a_slow_answer_raises_botocores_read_timeout(serve):
+    def slow(number: int) -> bytes:
+        wait(0.5)
+        return ITEM_ANSWER
+
+    server = serve(slow)
+    for client in clients(server.url, read_timeout=0.1, retries={"max_attempts": 1}):
+        with pytest.raises(ReadTimeoutError):
+            client._make_api_call("GetItem", GET)
+
+
+def test_a_refused_connection_raises_botocores_endpoint_connection_error():
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+    for client in clients(f"http://127.0.0.1:{port}", retries={"max_attempts": 2}):
+        with pytest.raises(EndpointConnectionError):
+            client._make_api_call("GetItem", GET)
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[ssl.SSLContext, str]:
+    """A server's TLS context for 127.0.0.1 and the file of its (self-signed) certificate."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    folder = tmp_path_factory.mktemp("tls")
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                       serialization.NoEncryption()))  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    return context, str(folder / "cert.pem")
+
+
+@pytest.mark.parametrize("verify", ["bundle", False], ids=["verified", "unverified"])
+def test_tls_is_verified_against_the_sessions_certificates(serve, certificate, monkeypatch, verify):
+    context, cert_file = certificate
+    server = serve(lambda number: ITEM_ANSWER, tls=context)
+    wire_client, _ = clients(server.url, verify=cert_file if verify == "bundle" else False)
+    sent = the_short_way_taken(wire_client, monkeypatch)
+    assert wire_client._make_api_call("GetItem", GET)["Item"]["pk"] == {"S": "a"}
+    assert sent == [f"{server.url}/"]
+
+
+def test_a_certificate_the_session_does_not_trust_raises_botocores_ssl_error(serve, certificate):
+    server = serve(lambda number: ITEM_ANSWER, tls=certificate[0])
+    for client in clients(server.url, retries={"max_attempts": 1}):  # the default bundle does not hold it
+        with pytest.raises(SSLError):
+            client._make_api_call("GetItem", GET)
