@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import TTLAttribute, UnicodeAttribute
 
-from chalicelib.shared.db import Record, table
+from chalicelib.shared.db import NumberAttribute, Record, table
 
 BATCHES_SCOPE = "batches"
 

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import (
-    BooleanAttribute,
-    ListAttribute,
-    NumberAttribute,
-    TTLAttribute,
-    UnicodeAttribute,
-    VersionAttribute,
-)
+from pynamodb.attributes import BooleanAttribute, ListAttribute, TTLAttribute, UnicodeAttribute, VersionAttribute
 
-from chalicelib.shared.db import Record, table
+from chalicelib.shared.db import NumberAttribute, Record, table
 
 
 @table

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import BinaryAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import BinaryAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
-from chalicelib.shared.db import Record, table
+from chalicelib.shared.db import NumberAttribute, Record, table
 
 
 class _ByTouched(GlobalSecondaryIndex["LedgerAccountRecord"]):  # type: ignore[no-untyped-call]

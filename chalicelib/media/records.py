@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import UnicodeAttribute
 
-from chalicelib.shared.db import Record, table
+from chalicelib.shared.db import NumberAttribute, Record, table
 
 
 @table

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import (
-    BooleanAttribute,
-    ListAttribute,
-    NumberAttribute,
-    TTLAttribute,
-    UnicodeAttribute,
-    VersionAttribute,
-)
+from pynamodb.attributes import BooleanAttribute, ListAttribute, TTLAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 
-from chalicelib.shared.db import Record, table
+from chalicelib.shared.db import NumberAttribute, Record, table
 
 SUMMARY_ATTRIBUTES = ["member_no", "name", "phone_masked", "home_store_id", "tier", "status", "registered_at"]
 

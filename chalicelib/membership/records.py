@@ -3,9 +3,9 @@ Cards and benefit uses are the ledger's books (``book``) on the member's account
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import TTLAttribute, UnicodeAttribute
 
-from chalicelib.shared.db import Record, table
+from chalicelib.shared.db import NumberAttribute, Record, table
 
 PLANS_SCOPE = "plans"
 

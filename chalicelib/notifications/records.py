@@ -8,10 +8,10 @@ address the sender reads from the members domain when it sends.
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import BooleanAttribute, TTLAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from chalicelib.shared.db import Record, table
+from chalicelib.shared.db import NumberAttribute, Record, table
 
 
 class _ByMember(GlobalSecondaryIndex["MessageRecord"]):  # type: ignore[no-untyped-call]

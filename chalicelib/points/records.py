@@ -4,9 +4,9 @@ A member's points are the ``points`` book of their ledger account (``chalicelib.
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import UnicodeAttribute
 
-from chalicelib.shared.db import Record, table
+from chalicelib.shared.db import NumberAttribute, Record, table
 
 
 @table

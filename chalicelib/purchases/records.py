@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
-from chalicelib.shared.db import Record, table
+from chalicelib.shared.db import NumberAttribute, Record, table
 
 
 class _ByMember(GlobalSecondaryIndex["PurchaseRecord"]):  # type: ignore[no-untyped-call]

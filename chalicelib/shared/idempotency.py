@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import TTLAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from chalicelib.shared import clock
-from chalicelib.shared.db import Record, Transaction, table
+from chalicelib.shared.db import NumberAttribute, Record, Transaction, table
 from chalicelib.shared.errors import IdempotencyKeyReused
 from chalicelib.shared.settings import get_settings
 

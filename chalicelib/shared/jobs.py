@@ -21,11 +21,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
 from chalicelib.shared import clock
-from chalicelib.shared.db import Record, Transaction, table, with_retries
+from chalicelib.shared.db import NumberAttribute, Record, Transaction, table, with_retries
 from chalicelib.shared.errors import Conflict, DomainError, NotFound
 from chalicelib.shared.events import Event, emit
 from chalicelib.shared.ids import new_id

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import TTLAttribute, UnicodeAttribute
 
 from chalicelib.shared import clock
-from chalicelib.shared.db import Record, Transaction, table
+from chalicelib.shared.db import NumberAttribute, Record, Transaction, table
 from chalicelib.shared.errors import RateLimited
 
 

@@ -60,6 +60,9 @@ from botocore.httpsession import URLLib3Session, get_cert_path
 from botocore.parsers import JSONParser
 from botocore.retries.standard import RetryHandler
 
+# Every client's last handler of ``request-created`` writes the user agent naming the features the call used, in place
+# of the one the request was made with: so that one is not built (botocore builds it twice).
+_PROVISIONAL_AGENT = "Botocore"
 ITEM_OPERATIONS = frozenset({
     "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan",
     "BatchGetItem", "BatchWriteItem", "TransactGetItems", "TransactWriteItems",
@@ -102,9 +105,7 @@ class WireClient:
             "headers": {"X-Amz-Target": f"{metadata['targetPrefix']}.{operation_name}",
                         "Content-Type": f"application/x-amz-json-{metadata['jsonVersion']}", **headers},
         }  # fmt: skip
-        prepare_request_dict(
-            request, endpoint_url=url, context=context, user_agent=client._user_agent_creator.to_string()
-        )
+        prepare_request_dict(request, endpoint_url=url, context=context, user_agent=_PROVISIONAL_AGENT)
         events = client.meta.events
         _, stubbed = events.emit_until_response(f"before-call.dynamodb.{operation_name}", model=model, params=request,
                                                 request_signer=client._request_signer, context=context)  # fmt: skip
@@ -325,9 +326,10 @@ def _success(answer: AWSResponse) -> dict[str, Any]:
     body = answer.content
     binary = b'"B' in body  # a binary value or set is an object with a member named so
     parsed = (json.loads(body, object_hook=_binary_as_bytes) if binary else json.loads(body)) if body else {}
-    headers = answer.headers
+    listed = answer.listed if isinstance(answer, _Answer) else answer.headers.items()
+    headers = {name.lower(): value for name, value in listed}
     metadata = {"RequestId": headers["x-amzn-requestid"]} if "x-amzn-requestid" in headers else {}
-    metadata.update(HTTPStatusCode=200, HTTPHeaders={name.lower(): value for name, value in headers.items()})
+    metadata.update(HTTPStatusCode=200, HTTPHeaders=headers)
     parsed["ResponseMetadata"] = metadata
     return parsed
 
@@ -418,7 +420,7 @@ class _Transport:
         if closing:
             connection.close()
             connections.pop(where, None)
-        return AWSResponse(request.url, status, headers, _Read(body))
+        return _Answer(request.url, status, headers, body)
 
     def _connect(self, url: str, scheme: str, host: str, port: int, _: str) -> _Socket:
         try:
@@ -522,6 +524,15 @@ class _Socket:
             self._exactly(2)  # the chunk's CRLF
         self._headers()  # trailers, if any
         return b"".join(parts)
+
+
+class _Answer(AWSResponse):  # type: ignore[misc]
+    """An answer read whole, its headers also as listed."""
+
+    def __init__(self, url: str, status: int, listed: list[tuple[str, str]], body: bytes) -> None:
+        super().__init__(url, status, listed, _Read(body))
+        self.listed = listed
+        self._content = body
 
 
 class _Read:

@@ -5,9 +5,9 @@ The wallets themselves (balances, entries, claims) are the ledger engine's items
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import TTLAttribute, UnicodeAttribute
 
-from chalicelib.shared.db import Record, table
+from chalicelib.shared.db import NumberAttribute, Record, table
 
 PLANS_SCOPE = "plans"
 
