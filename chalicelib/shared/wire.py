@@ -81,6 +81,7 @@ class WireClient:
                                    http_session=sent_by.http_session)  # fmt: skip
         self._endpoint.signer = client._request_signer
         self._resolved: dict[str, tuple[str, dict[str, Any], dict[str, Any], set[str]]] = {}
+        self._plain: dict[str, bool] = {}  # whether what an operation's resolution added to its context is text
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.botocore, name)
@@ -144,9 +145,10 @@ class WireClient:
                 name: context[name] for name in ("auth_type", "signing", "endpoint_properties") if name in context
             }
             self._resolved[model.name] = url, headers, copy.deepcopy(added), features - found_before
+            self._plain[model.name] = all(value is None or isinstance(value, str) for value in added.values())
             return url, headers
         url, headers, added, named = self._resolved[model.name]
-        context.update(copy.deepcopy(added))
+        context.update(added if self._plain[model.name] else copy.deepcopy(added))  # each call its own
         features.update(named)
         return url, headers
 
@@ -224,7 +226,7 @@ class _Endpoint(Endpoint):  # type: ignore[misc]
         retried = handlers("needs-retry")
         standard = len(retried) == 1 and isinstance(getattr(retried[0], "__self__", None), RetryHandler)
         return _Way(tuple(created[1:]), standard, f"before-send.dynamodb.{model.name}",
-                    f"request-created.dynamodb.{model.name}")  # fmt: skip
+                    f"request-created.dynamodb.{model.name}", bool(handlers("before-send")))  # fmt: skip
 
     def _signed(self, model: Any, request_dict: dict[str, Any], way: _Way) -> AWSPreparedRequest:
         """The request as ``create_request`` makes it: signed, then the rest of ``request-created`` called."""
@@ -232,16 +234,16 @@ class _Endpoint(Endpoint):  # type: ignore[misc]
         self._sign(request)
         for handler in way.after_signing:
             handler(request=request, operation_name=model.name, event_name=way.created)
-        headers = HeadersDict({name: value.encode() if isinstance(value, str) else value
-                               for name, value in request.headers.items()})  # fmt: skip
-        headers["Content-Length"] = str(len(request.body))
-        return AWSPreparedRequest("POST", request.url, headers, request.body, False, request.context)
+        headers = {name: value.encode() if isinstance(value, str) else value for name, value in request.headers.items()}
+        headers["Content-Length"] = str(len(request.body))  # as botocore prepares it
+        shown = HeadersDict(headers) if way.shown else headers  # what handlers of ``before-send`` see: botocore's
+        return AWSPreparedRequest("POST", request.url, shown, request.body, False, request.context)
 
     def _answer(self, request: AWSPreparedRequest, model: Any, way: _Way) -> tuple[Any, Exception | None]:
         """``Endpoint._do_get_response``'s outcome: ``before-send`` may answer (a stub, moto, the emulator), else the
         transport; a success is read as it is, anything else by botocore's parser with its modelled members."""
         try:
-            answer = first_non_none_response(self._event_emitter.emit(way.sent, request=request))
+            answer = first_non_none_response(self._event_emitter.emit(way.sent, request=request)) if way.shown else None
             if answer is None:
                 answer = self._transport.send(request)  # type: ignore[union-attr]
         except Exception as e:
@@ -302,7 +304,7 @@ class _Endpoint(Endpoint):  # type: ignore[misc]
         way = self._ways.get((operation_model.name, request_dict["context"].get("auth_type")))
         if caught_exception is None and response is not None and way is not None and way.retried_by_standard:
             answer = response[0]
-            checksum = answer.headers.get("x-amz-crc32")
+            checksum = _header(answer, "x-amz-crc32")
             if answer.status_code == 200 and (
                 checksum is None or zlib.crc32(answer.content) & 0xFFFFFFFF == int(checksum)
             ):
@@ -312,12 +314,21 @@ class _Endpoint(Endpoint):  # type: ignore[misc]
 
 class _Way(NamedTuple):
     """How an operation goes the short way: the handlers of ``request-created`` after botocore's signer, whether
-    botocore's standard retries alone answer ``needs-retry``, and the names of the events sent."""
+    botocore's standard retries alone answer ``needs-retry``, the names of the events sent, and whether any handler
+    of ``before-send`` sees the request."""
 
     after_signing: tuple[Any, ...]
     retried_by_standard: bool
     sent: str
     created: str
+    shown: bool  # whether handlers of ``before-send`` see the request (else it goes straight to the transport)
+
+
+def _header(answer: AWSResponse, name: str) -> str | None:
+    """A header of an answer (``name`` in lower case)."""
+    if isinstance(answer, _Answer) and answer._headers is None:
+        return next((value for listed, value in answer.listed if listed.lower() == name), None)
+    return answer.headers.get(name)  # type: ignore[no-any-return]
 
 
 def _success(answer: AWSResponse) -> dict[str, Any]:
@@ -527,12 +538,22 @@ class _Socket:
 
 
 class _Answer(AWSResponse):  # type: ignore[misc]
-    """An answer read whole, its headers also as listed."""
+    """An answer read whole, its headers as listed (botocore's ``HeadersDict`` of them made if asked for)."""
 
     def __init__(self, url: str, status: int, listed: list[tuple[str, str]], body: bytes) -> None:
-        super().__init__(url, status, listed, _Read(body))
+        self.url, self.status_code, self.raw, self._content = url, status, _Read(body), body
         self.listed = listed
-        self._content = body
+        self._headers: HeadersDict | None = None
+
+    @property
+    def headers(self) -> HeadersDict:
+        if self._headers is None:
+            self._headers = HeadersDict(self.listed)
+        return self._headers
+
+    @headers.setter
+    def headers(self, headers: Any) -> None:
+        self._headers = HeadersDict(headers)
 
 
 class _Read:
