@@ -16,12 +16,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 
 from botocore.exceptions import ClientError
 from pynamodb import attributes
 from pynamodb.connection import Connection, TableConnection
-from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError, UpdateError
+from pynamodb.exceptions import AttributeNullError, PutError, PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.pagination import ResultIterator
 from pynamodb.transactions import TransactWrite
@@ -56,6 +56,32 @@ class NumberAttribute(attributes.NumberAttribute):
         return super().deserialize(value)  # type: ignore[no-untyped-call]
 
 
+class _Plain(NamedTuple):
+    """A record class's attributes, where each is plain: by name, and their defaults (for new items, for read ones)."""
+
+    attributes: tuple[tuple[str, attributes.Attribute[Any]], ...]
+    names: frozenset[str]
+    defaults: tuple[tuple[str, Any, Any], ...]
+
+
+_plains: dict[type, _Plain | None] = {}
+
+
+def _plain(cls: type[Record]) -> _Plain | None:
+    """``cls``'s attributes if none is a list or a map and it has no discriminator (pynamodb's way then)."""
+    if cls not in _plains:
+        found = cls.get_attributes()
+        mixed = cls._discriminator or any(  # type: ignore[attr-defined]
+            isinstance(attribute, attributes.ListAttribute | attributes.MapAttribute) for attribute in found.values()
+        )
+        _plains[cls] = None if mixed else _Plain(
+            tuple(found.items()), frozenset(found),
+            tuple((name, a.default_for_new, a.default) for name, a in found.items()
+                  if a.default is not None or a.default_for_new is not None),
+        )  # fmt: skip
+    return _plains[cls]
+
+
 class Record(Model):
     """Base of every persisted item. ``logical_name`` identifies its table across stages."""
 
@@ -65,6 +91,60 @@ class Record(Model):
 
     class Meta:
         abstract = True
+
+    # pynamodb sets, reads and serializes each attribute of an item through the attribute's descriptor, which checks
+    # its owner's type on every access (dozens of times for an item). A record of plain attributes (no lists or maps,
+    # no discriminator) keeps its values in ``attribute_values`` by attribute name, as those descriptors do, directly.
+
+    def _set_defaults(self, _user_instantiated: bool = True) -> None:
+        plain = _plain(type(self))
+        if plain is None:
+            super()._set_defaults(_user_instantiated)
+            return
+        values = self.attribute_values
+        for name, for_new, default in plain.defaults:
+            chosen = for_new if _user_instantiated and for_new is not None else default
+            value = chosen() if callable(chosen) else chosen
+            if value is not None:
+                values[name] = value
+
+    def _set_attributes(self, **attributes: Any) -> None:
+        plain = _plain(type(self))
+        if plain is None:
+            super()._set_attributes(**attributes)
+            return
+        values = self.attribute_values
+        for name, value in attributes.items():
+            if name not in plain.names:
+                raise ValueError(f"Attribute {name} specified does not exist")
+            values[name] = value
+
+    def _container_serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
+        plain = _plain(type(self))
+        if plain is None:
+            return super()._container_serialize(null_check)
+        values, serialized = self.attribute_values, {}
+        for name, attribute in plain.attributes:
+            value = values.get(name)
+            written = None if value is None else attribute.serialize(value)
+            if written is not None:
+                serialized[attribute.attr_name] = {attribute.attr_type: written}
+            elif null_check and not attribute.null:
+                raise AttributeNullError(name)
+        return serialized
+
+    def _container_deserialize(self, attribute_values: dict[str, dict[str, Any]]) -> None:
+        plain = _plain(type(self))
+        if plain is None:
+            super()._container_deserialize(attribute_values)
+            return
+        self.attribute_values = {}
+        self._set_defaults(_user_instantiated=False)
+        values = self.attribute_values
+        for name, attribute in plain.attributes:
+            stored = attribute_values.get(attribute.attr_name)
+            if stored and "NULL" not in stored:
+                values[name] = attribute.deserialize(attribute.get_value(stored))
 
     @classmethod
     def made_on(cls, tz: Any) -> date:
