@@ -173,8 +173,10 @@ _WORDS = {
 
 def packed(events: Sequence[Event]) -> bytes:
     """``events`` as an item may carry them (``CARRIED``): the packing's version in one byte, then the envelopes'
-    JSON deflated against that version's words."""
-    packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, _WORDS[PACKING])
+    JSON deflated against that version's words. The window and the compressor's memory are small (an item's events
+    are a few KiB at most): deflate's largest take a third of a megabyte to set up for each post, and any window
+    is read back (``unpacked`` allows the largest)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -13, 4, zlib.Z_DEFAULT_STRATEGY, _WORDS[PACKING])  # 8 KiB back
     return bytes([PACKING]) + packer.compress(_encoded(events).encode()) + packer.flush()
 
 
