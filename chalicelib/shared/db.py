@@ -57,11 +57,13 @@ class NumberAttribute(attributes.NumberAttribute):
 
 
 class _Plain(NamedTuple):
-    """A record class's attributes, where each is plain: by name, and their defaults (for new items, for read ones)."""
+    """A record class's attributes, where each is plain: by name, their defaults (for new items, for read ones), and
+    those that convert what is set (a TTL's instant in UTC, a version as an integer): set through pynamodb."""
 
     attributes: tuple[tuple[str, attributes.Attribute[Any]], ...]
     names: frozenset[str]
     defaults: tuple[tuple[str, Any, Any], ...]
+    converting: frozenset[str]
 
 
 _plains: dict[type, _Plain | None] = {}
@@ -78,6 +80,7 @@ def _plain(cls: type[Record]) -> _Plain | None:
             tuple(found.items()), frozenset(found),
             tuple((name, a.default_for_new, a.default) for name, a in found.items()
                   if a.default is not None or a.default_for_new is not None),
+            frozenset(name for name, a in found.items() if type(a).__set__ is not attributes.Attribute.__set__),
         )  # fmt: skip
     return _plains[cls]
 
@@ -106,7 +109,7 @@ class Record(Model):
             chosen = for_new if _user_instantiated and for_new is not None else default
             value = chosen() if callable(chosen) else chosen
             if value is not None:
-                values[name] = value
+                self._set(plain, values, name, value)
 
     def _set_attributes(self, **attributes: Any) -> None:
         plain = _plain(type(self))
@@ -117,7 +120,7 @@ class Record(Model):
         for name, value in attributes.items():
             if name not in plain.names:
                 raise ValueError(f"Attribute {name} specified does not exist")
-            values[name] = value
+            self._set(plain, values, name, value)
 
     def _container_serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
         plain = _plain(type(self))
@@ -144,7 +147,13 @@ class Record(Model):
         for name, attribute in plain.attributes:
             stored = attribute_values.get(attribute.attr_name)
             if stored and "NULL" not in stored:
-                values[name] = attribute.deserialize(attribute.get_value(stored))
+                self._set(plain, values, name, attribute.deserialize(attribute.get_value(stored)))
+
+    def _set(self, plain: _Plain, values: dict[str, Any], name: str, value: Any) -> None:
+        if name in plain.converting:
+            setattr(self, name, value)
+        else:
+            values[name] = value
 
     @classmethod
     def made_on(cls, tz: Any) -> date:

@@ -41,7 +41,7 @@ import zlib
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-from botocore.auth import _host_from_url
+from botocore.auth import SIGNED_HEADERS_BLACKLIST, _host_from_url
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HeadersDict, prepare_request_dict
 from botocore.compat import get_current_datetime
 from botocore.context import get_context, start_as_current_context
@@ -154,7 +154,7 @@ class WireClient:
 
 
 _HISTORY = get_global_history_recorder()  # what botocore's endpoint records each request in, when enabled
-_BLACKLIST = frozenset({"expect", "transfer-encoding", "user-agent", "x-amzn-trace-id"})  # botocore's: never signed
+_UNSIGNED = frozenset(SIGNED_HEADERS_BLACKLIST)  # the headers botocore's SigV4 never signs
 
 
 class _Endpoint(Endpoint):  # type: ignore[misc]
@@ -166,11 +166,11 @@ class _Endpoint(Endpoint):  # type: ignore[misc]
 
     signer: Any = None
     _keys: tuple[tuple[str, str, str, str], bytes] | None = None
-    _ways: dict[tuple[str, str | None], _Way | None]
     _ways_for: object = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._ways: dict[tuple[str, str | None], _Way | None] = {}
         self._transport = _Transport(self.http_session) if type(self.http_session) is URLLib3Session else None
 
     def make_request(self, operation_model: Any, request_dict: dict[str, Any]) -> Any:
@@ -249,7 +249,10 @@ class _Endpoint(Endpoint):  # type: ignore[misc]
         except Exception as e:
             return None, e
         if answer.status_code == 200:
-            return (answer, _success(answer)), None
+            try:
+                return (answer, _success(answer)), None
+            except ValueError:
+                pass  # not JSON (cut short, damaged): botocore's parser reads it, and its retries judge it
         response_dict = convert_to_response_dict(answer, model)
         parser = self._response_parser_factory.create_parser("json")
         parsed = parser.parse(response_dict, model.output_shape)
@@ -269,7 +272,7 @@ class _Endpoint(Endpoint):  # type: ignore[misc]
         if credentials.token:
             headers["X-Amz-Security-Token"] = credentials.token
         signed = {name.lower(): " ".join(value.split()) for name, value in headers.items()
-                  if name.lower() not in _BLACKLIST}  # fmt: skip
+                  if name.lower() not in _UNSIGNED}  # fmt: skip
         signed.setdefault("host", request.host)
         names = sorted(signed)
         scope = f"{timestamp[:8]}/{region}/{service}/aws4_request"
@@ -300,9 +303,17 @@ class _Endpoint(Endpoint):  # type: ignore[misc]
                      caught_exception: Any = None) -> bool:  # fmt: skip
         """botocore's, without its event for an answer botocore's standard retries alone would judge, and never
         retry: a 200 whose CRC32 is right (none of their conditions holds: a 5xx, an error's code, a transport
-        error, a damaged CRC32)."""
-        way = self._ways.get((operation_model.name, request_dict["context"].get("auth_type")))
-        if caught_exception is None and response is not None and way is not None and way.retried_by_standard:
+        error, a damaged CRC32), before the last attempt allowed (which they mark ``MaxAttemptsReached``)."""
+        context = request_dict["context"]
+        way = self._ways.get((operation_model.name, context.get("auth_type")))
+        last = attempts >= context.get("retries", {}).get("max", 0)
+        if (
+            caught_exception is None
+            and response is not None
+            and way is not None
+            and way.retried_by_standard
+            and not last
+        ):
             answer = response[0]
             checksum = _header(answer, "x-amz-crc32")
             if answer.status_code == 200 and (
@@ -410,17 +421,16 @@ class _Transport:
         if connection is None:
             connection = connections[where] = self._connect(request.url, *where)
         timeout = (request.context or {}).get("read_timeout", self._read_timeout)
-        head = [f"POST / HTTP/1.1\r\nHost: {where[3]}\r\n".encode()]
-        for name, value in request.headers.items():
-            head.append(b"%s: %s\r\n" % (name.encode("latin-1"), value if type(value) is bytes else value.encode()))
-        head.append(b"\r\n")
         try:
-            connection.sock.settimeout(timeout)
-            connection.sock.sendall(b"".join(head) + request.body)
+            head = _head(where[3], request.headers)
+            connection.settimeout(timeout)
+            connection.sock.sendall(head + request.body)
             status, headers, body, closing = connection.answer()
-        except Exception as e:
+        except BaseException as e:  # whatever stops it (an interrupt too), its answer must not meet the next request
             connection.close()
             connections.pop(where, None)
+            if not isinstance(e, Exception):
+                raise
             if isinstance(e, TimeoutError):
                 raise ReadTimeoutError(endpoint_url=request.url, error=e) from e
             if isinstance(e, ssl.SSLError):
@@ -465,6 +475,19 @@ class _Transport:
         return self._tls
 
 
+def _head(host: str, headers: Any) -> bytes:
+    """A request's line and headers (``Host`` first; ``Accept-Encoding: identity`` as ``http.client`` adds it), any
+    value holding a line break refused as ``http.client`` refuses it."""
+    lines = [b"POST / HTTP/1.1\r\nHost: %s\r\nAccept-Encoding: identity\r\n" % host.encode()]
+    for name, value in headers.items():
+        written = value if type(value) is bytes else str(value).encode("latin-1")
+        if b"\r" in written or b"\n" in written or ":" in name or "\r" in name or "\n" in name:
+            raise ValueError(f"Invalid header {name!r}: {written!r}")
+        lines.append(b"%s: %s\r\n" % (name.encode("latin-1"), written))
+    lines.append(b"\r\n")
+    return b"".join(lines)
+
+
 class _Socket:
     """One kept-alive connection and the reader of its answers."""
 
@@ -473,6 +496,13 @@ class _Socket:
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self._reader = sock.makefile("rb")
+        self._timeout: float | None = None
+
+    def settimeout(self, timeout: float | None) -> None:
+        """The socket's timeout, set only when it changes (each setting is a system call)."""
+        if timeout != self._timeout:
+            self.sock.settimeout(timeout)
+            self._timeout = timeout
 
     def dropped(self) -> bool:
         """Whether the server closed the connection (or sent something unasked) while it was idle."""

@@ -4,12 +4,14 @@ call does, against moto."""
 import datetime
 import json
 import zlib
+from unittest.mock import ANY
 
 import boto3
 import botocore.endpoint
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError
+from botocore.history import BaseHistoryHandler, get_global_history_recorder
 from moto import mock_aws
 
 from chalicelib.shared.wire import WireClient
@@ -143,6 +145,11 @@ def _damaged() -> AWSResponse:
     return AWSResponse("https://dynamodb", 200, {"x-amz-crc32": str(zlib.crc32(body) ^ 1)}, _Raw(body))
 
 
+def _cut_short() -> AWSResponse:
+    body = json.dumps({"Item": {"pk": {"S": "a"}}}).encode()
+    return AWSResponse("https://dynamodb", 200, {"x-amz-crc32": str(zlib.crc32(body))}, _Raw(body[:-9]))
+
+
 def _lost() -> AWSResponse:
     raise ConnectionClosedError(endpoint_url="https://dynamodb")
 
@@ -172,9 +179,11 @@ def _faulty(client, fault, times):
 
 
 @pytest.mark.parametrize(
-    "fault", [_throttled, _damaged, _lost, _refused], ids=["throttled", "damaged", "lost", "refused"]
+    "fault",
+    [_throttled, _damaged, _cut_short, _lost, _refused],
+    ids=["throttled", "damaged", "cut-short", "lost", "refused"],
 )
-@pytest.mark.parametrize("times", [1, 10], ids=["once", "throughout"])
+@pytest.mark.parametrize("times", [1, 3, 10], ids=["once", "to-the-last-attempt", "throughout"])
 def test_a_fault_is_retried_as_botocore_retries_it(clients, monkeypatch, fault, times):
     """botocore's own retries, attempt for attempt: the configured attempts, then botocore's exception."""
     monkeypatch.setattr(botocore.endpoint.time, "sleep", lambda seconds: None)
@@ -187,7 +196,7 @@ def test_a_fault_is_retried_as_botocore_retries_it(clients, monkeypatch, fault, 
         except Exception as e:
             outcome = type(e)
         outcomes.append((outcome, len(attempts)))
-    assert outcomes[1] == outcomes[0]
+    assert outcomes[1] == outcomes[0]  # its answer too: the last attempt's is marked MaxAttemptsReached
     assert outcomes[0][1] == (2 if times == 1 else 4)  # botocore's standard mode: four attempts in all
 
 
@@ -234,6 +243,10 @@ def test_the_request_is_botocores_own_request_for_the_same_call(clients):
     assert "x-amz-target" in signed(sent).split(";")
 
 
+def _traced(params, **_):
+    params["headers"]["traceparent"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
 def test_the_signature_is_botocores_at_the_same_instant_with_a_session_token(monkeypatch):
     """Every header botocore signs and sends, the signature itself too, at one instant (and the signing key made for
     one day is made again the next)."""
@@ -247,6 +260,8 @@ def test_the_signature_is_botocores_at_the_same_instant_with_a_session_token(mon
             monkeypatch.setattr("chalicelib.shared.wire.get_current_datetime", lambda instant=instant: instant)
             ours, botocores = _sends(wire), _sends(plain)
             params = {"TableName": TABLE, "Key": KEY}
+            for client in (wire, plain):  # a header botocore leaves out of the signature (W3C trace context)
+                client.meta.events.register("before-call.dynamodb.GetItem", _traced)
             for client in (wire, plain):
                 with pytest.raises(ClientError):  # no such table: signed and sent all the same
                     client._make_api_call("GetItem", params)
@@ -255,6 +270,36 @@ def test_the_signature_is_botocores_at_the_same_instant_with_a_session_token(mon
                 assert sent.headers[name] == expected.headers[name]
             assert f"/202612{day:02}/cn-north-1/dynamodb/aws4_request".encode() in sent.headers["Authorization"]
             assert b"x-amz-security-token" in sent.headers["Authorization"]
+            assert b"traceparent" not in sent.headers["Authorization"]
+            for client in (wire, plain):
+                client.meta.events.unregister("before-call.dynamodb.GetItem", _traced)
+
+
+def test_with_botocores_history_recorded_a_call_goes_botocores_way_from_the_first(monkeypatch):
+    recorded = []
+
+    class Recorder(BaseHistoryHandler):
+        def emit(self, event_type, payload, source):
+            recorded.append(event_type)
+
+    with mock_aws():
+        plain = boto3.client("dynamodb", region_name="cn-north-1")
+        plain.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+                           AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                           KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])  # fmt: skip
+        wire = WireClient(boto3.client("dynamodb", region_name="cn-north-1"))
+        history = get_global_history_recorder()
+        handler = Recorder()
+        history.add_handler(handler)
+        history.enable()
+        try:
+            assert wire._make_api_call("GetItem", {"TableName": TABLE, "Key": {"pk": {"S": "a"}}}) == {
+                "ResponseMetadata": ANY
+            }
+        finally:
+            history.disable()
+            history._handlers.remove(handler)
+    assert "HTTP_REQUEST" in recorded
 
 
 def test_an_item_operation_goes_the_short_way_and_a_handler_around_signing_sends_it_botocores_way(clients, monkeypatch):

@@ -15,7 +15,7 @@ import boto3
 import botocore.endpoint
 import pytest
 from botocore.config import Config
-from botocore.exceptions import EndpointConnectionError, ReadTimeoutError, SSLError
+from botocore.exceptions import EndpointConnectionError, HTTPClientError, ReadTimeoutError, SSLError
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -52,6 +52,7 @@ class Server:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.connections = self.requests = 0
+        self.heads: list[bytes] = []
         self.close_after_answer = False
         self._stopped = False
         threading.Thread(target=self._accept, daemon=True).start()
@@ -80,6 +81,7 @@ class Server:
                 length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
                               if line.lower().startswith(b"content-length"))  # fmt: skip
                 reader.read(length)
+                self.heads.append(head)
                 number, self.requests = self.requests, self.requests + 1
                 reply = self.script(number)
                 if reply is None:
@@ -249,8 +251,11 @@ def test_tls_is_verified_against_the_sessions_certificates(serve, certificate, m
     server = serve(lambda number: ITEM_ANSWER, tls=context)
     wire_client, _ = clients(server.url, verify=cert_file if verify == "bundle" else False)
     sent = the_short_way_taken(wire_client, monkeypatch)
-    assert wire_client._make_api_call("GetItem", GET)["Item"]["pk"] == {"S": "a"}
-    assert sent == [f"{server.url}/"]
+    for _ in range(3):
+        assert wire_client._make_api_call("GetItem", GET)["Item"]["pk"] == {"S": "a"}
+        wait(0.02)  # what the server sends after its handshake (TLS 1.3's session tickets) arrives meanwhile
+    assert sent == [f"{server.url}/"] * 3
+    assert server.connections == 1
 
 
 def test_a_certificate_the_session_does_not_trust_raises_botocores_ssl_error(serve, certificate):
@@ -258,3 +263,60 @@ def test_a_certificate_the_session_does_not_trust_raises_botocores_ssl_error(ser
     for client in clients(server.url, retries={"max_attempts": 1}):  # the default bundle does not hold it
         with pytest.raises(SSLError):
             client._make_api_call("GetItem", GET)
+
+
+def test_what_goes_on_the_wire_is_what_botocore_sends(serve):
+    """Every header, by name and value, but for those that differ each time (the date, the signature over it, the
+    invocation's id, the user agent's metrics)."""
+    server = serve(lambda number: ITEM_ANSWER)
+    for client in clients(server.url):
+        client._make_api_call("GetItem", GET)
+    varying = {"x-amz-date", "authorization", "amz-sdk-invocation-id", "user-agent"}
+
+    def headers(head: bytes) -> dict[str, str]:
+        lines = head.decode("latin-1").split("\r\n")[1:]
+        named = dict(line.split(": ", 1) for line in lines if line)
+        return {name.lower(): value for name, value in named.items() if name.lower() not in varying}
+
+    ours, botocores = (headers(head) for head in server.heads)
+    assert ours == botocores
+    assert ours["accept-encoding"] == "identity"
+    assert server.heads[0].split(b"\r\n")[0] == server.heads[1].split(b"\r\n")[0] == b"POST / HTTP/1.1"
+
+
+def test_a_call_stopped_while_waiting_leaves_no_answer_for_the_next(serve, monkeypatch):
+    """An interrupt (a signal's exit, Ctrl-C) while the answer is awaited closes the connection: the next call on the
+    thread reads its own answer, never the late one."""
+
+    def numbered(number: int) -> bytes:
+        if number == 0:
+            wait(0.3)  # still on its way when the next call is sent
+        return answer(json.dumps({"Item": {"pk": {"S": f"answer {number}"}}}).encode())
+
+    server = serve(numbered)
+    wire_client, _ = clients(server.url)
+    read = wire._Socket.answer
+    stops = iter([True])
+
+    def stopped(socket):
+        if next(stops, False):
+            raise SystemExit("stopped by a signal")
+        return read(socket)
+
+    monkeypatch.setattr(wire._Socket, "answer", stopped)
+    with pytest.raises(SystemExit):
+        wire_client._make_api_call("GetItem", GET)
+    assert wire_client._make_api_call("GetItem", GET)["Item"]["pk"] == {"S": "answer 1"}
+
+
+def test_a_header_value_holding_a_line_break_is_refused_as_botocore_refuses_it(serve):
+    server = serve(lambda number: ITEM_ANSWER)
+
+    def injected(params, **_):
+        params["headers"]["X-Note"] = "a\r\nX-Injected: 1"
+
+    for client in clients(server.url, retries={"max_attempts": 1}):
+        client.meta.events.register("before-call.dynamodb.GetItem", injected)
+        with pytest.raises(HTTPClientError):
+            client._make_api_call("GetItem", GET)
+    assert server.requests == 0

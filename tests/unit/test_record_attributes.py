@@ -1,7 +1,7 @@
 """Records of plain attributes (``chalicelib.shared.db.Record``) set, default, serialize and read their attributes
 directly, as pynamodb's descriptors do it: every table's record class, against pynamodb's own way."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from pynamodb import attributes
@@ -13,11 +13,18 @@ from chalicelib.shared.db import Record, _plain, registered_tables
 RECORDS = registered_tables()
 
 
-def sample(attribute: attributes.Attribute) -> object:
-    """A value of the attribute's kind."""
+def sample(attribute: attributes.Attribute, given: str = "plain") -> object:
+    """A value of the attribute's kind; ``converted``: one its attribute converts when set (an instant in another
+    zone with microseconds for a TTL, a version as text)."""
+    converted = given == "converted"
     for kind, value in (
-        (attributes.TTLAttribute, datetime(2027, 1, 2, 3, 4, 5, tzinfo=UTC)),
-        (attributes.VersionAttribute, 3),
+        (
+            attributes.TTLAttribute,
+            datetime(2027, 1, 2, 3, 4, 5, 678901, tzinfo=timezone(timedelta(hours=8)))
+            if converted
+            else datetime(2027, 1, 2, 3, 4, 5, tzinfo=UTC),
+        ),
+        (attributes.VersionAttribute, "3" if converted else 3),
         (attributes.BooleanAttribute, True),
         (attributes.BinaryAttribute, b"\x00\xff"),
         (attributes.NumberAttribute, -42),
@@ -43,9 +50,10 @@ def test_records_with_lists_alone_go_pynamodbs_way():
     }  # fmt: skip
 
 
+@pytest.mark.parametrize("given", ["plain", "converted"])
 @pytest.mark.parametrize("cls", RECORDS, ids=[cls.__name__ for cls in RECORDS])
-def test_a_record_is_made_written_and_read_as_pynamodb_makes_writes_and_reads_it(cls):
-    values = {name: sample(attribute) for name, attribute in cls.get_attributes().items()}
+def test_a_record_is_made_written_and_read_as_pynamodb_makes_writes_and_reads_it(cls, given):
+    values = {name: sample(attribute, given) for name, attribute in cls.get_attributes().items()}
     ours, theirs = cls(**values), pynamodbs(cls, **values)
     assert ours.attribute_values == theirs.attribute_values
     written = ours._container_serialize()

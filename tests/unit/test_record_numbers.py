@@ -26,5 +26,5 @@ def test_what_dynamodb_holds_is_read_as_pynamodb_reads_it(stored):
 
 
 def test_a_digit_that_is_not_ascii_is_no_whole_number():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Expecting value"):  # JSON's refusal, as pynamodb's
         ours.deserialize("²")
