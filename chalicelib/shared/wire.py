@@ -41,6 +41,7 @@ import zlib
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
+import botocore
 from botocore.auth import SIGNED_HEADERS_BLACKLIST, _host_from_url
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HeadersDict, prepare_request_dict
 from botocore.compat import get_current_datetime
@@ -80,8 +81,9 @@ class WireClient:
                                    response_parser_factory=_Parsers(sent_by._response_parser_factory),
                                    http_session=sent_by.http_session)  # fmt: skip
         self._endpoint.signer = client._request_signer
-        self._resolved: dict[str, tuple[str, dict[str, Any], dict[str, Any], set[str]]] = {}
-        self._plain: dict[str, bool] = {}  # whether what an operation's resolution added to its context is text
+        # per operation: the URL, headers, what the resolution added to the context (and whether it is all text) and
+        # the features it named, kept as one tuple (a thread reading it meanwhile sees all of it or none)
+        self._resolved: dict[str, tuple[str, dict[str, Any], dict[str, Any], bool, set[str]]] = {}
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.botocore, name)
@@ -134,9 +136,11 @@ class WireClient:
         self, model: Any, params: dict[str, Any], body: bytes, context: dict[str, Any]
     ) -> tuple[str, dict[str, Any]]:
         """The URL and headers botocore's endpoint rules give the call, with what they add to its context (the
-        signing, the features named); resolved once per operation, unless a table is named by its ARN."""
+        signing, the features named); resolved once per operation, and each time a table is named by its ARN (that
+        resolution not kept)."""
         features = get_context().features
-        if model.name not in self._resolved or b'"arn:' in body:
+        by_arn = b'"arn:' in body
+        if model.name not in self._resolved or by_arn:
             found_before = set(features)
             url, headers, properties = self.botocore._resolve_endpoint_ruleset(model, params, context)
             if properties:
@@ -144,15 +148,19 @@ class WireClient:
             added: dict[str, Any] = {
                 name: context[name] for name in ("auth_type", "signing", "endpoint_properties") if name in context
             }
-            self._resolved[model.name] = url, headers, copy.deepcopy(added), features - found_before
-            self._plain[model.name] = all(value is None or isinstance(value, str) for value in added.values())
+            if not by_arn:
+                text = all(value is None or isinstance(value, str) for value in added.values())
+                self._resolved[model.name] = url, headers, copy.deepcopy(added), text, features - found_before
             return url, headers
-        url, headers, added, named = self._resolved[model.name]
-        context.update(added if self._plain[model.name] else copy.deepcopy(added))  # each call its own
+        url, headers, added, text, named = self._resolved[model.name]
+        context.update(added if text else copy.deepcopy(added))  # each call its own
         features.update(named)
         return url, headers
 
 
+# The botocore whose internals the short way is written against (``requirements.txt`` pins it, and the Lambda package
+# ships it); with any other, every call goes botocore's way.
+_KNOWN_BOTOCORE = botocore.__version__.startswith("1.44.")
 _HISTORY = get_global_history_recorder()  # what botocore's endpoint records each request in, when enabled
 _UNSIGNED = frozenset(SIGNED_HEADERS_BLACKLIST)  # the headers botocore's SigV4 never signs
 
@@ -193,14 +201,16 @@ class _Endpoint(Endpoint):  # type: ignore[misc]
         return response
 
     def _way(self, model: Any, request_dict: dict[str, Any]) -> _Way | None:
-        """How this call goes the short way, or None where botocore's way could differ: another signature than
-        SigV4, credentials other than the client's, a handler of ``before-sign`` or before botocore's signer, one
-        watching answers (``before-parse``, ``response-received``, the history recorder), a checksum to check, a
-        direct connection not possible. Decided once per operation until a handler is registered or removed."""
+        """How this call goes the short way, or None where botocore's way could differ: another botocore than the
+        one pinned, another signature than SigV4, credentials other than the client's, a handler of ``before-sign``
+        or before botocore's signer, one watching answers (``before-parse``, ``response-received``, the history
+        recorder), a checksum to check, a direct connection not possible. Decided once per operation until a handler
+        is registered or removed."""
         signer, context = self.signer, request_dict["context"]
         signing = context.get("signing", {})
-        if (signing.get("request_credentials") or signing.get("identity_cache") is not None or not signer._credentials
-                or "checksum" in context or (_HISTORY._enabled and _HISTORY._handlers)):  # fmt: skip
+        recording = _HISTORY._enabled and _HISTORY._handlers
+        if (not _KNOWN_BOTOCORE or signing.get("request_credentials") or signing.get("identity_cache") is not None
+                or not signer._credentials or "checksum" in context or recording):  # fmt: skip
             return None
         emitter = self._event_emitter._emitter
         if self._ways_for is not emitter._lookup_cache:  # botocore made a new one: handlers changed
@@ -417,6 +427,7 @@ class _Transport:
         connections = self._local.__dict__.setdefault("connections", {})
         connection: _Socket | None = connections.get(where)
         if connection is not None and connection.dropped():
+            del connections[where]  # before connecting again, which may fail
             connection = None
         if connection is None:
             connection = connections[where] = self._connect(request.url, *where)
@@ -424,8 +435,13 @@ class _Transport:
         try:
             head = _head(where[3], request.headers)
             connection.settimeout(timeout)
-            connection.sock.sendall(head + request.body)
-            status, headers, body, closing = connection.answer()
+            try:
+                connection.sock.sendall(head + request.body)
+            except (BrokenPipeError, ConnectionResetError):  # the server may have answered before reading it all
+                status, headers, body, _ = connection.answer()
+                closing = True
+            else:
+                status, headers, body, closing = connection.answer()
         except BaseException as e:  # whatever stops it (an interrupt too), its answer must not meet the next request
             connection.close()
             connections.pop(where, None)
@@ -496,7 +512,7 @@ class _Socket:
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self._reader = sock.makefile("rb")
-        self._timeout: float | None = None
+        self._timeout: float | None = sock.gettimeout()
 
     def settimeout(self, timeout: float | None) -> None:
         """The socket's timeout, set only when it changes (each setting is a system call)."""
@@ -506,7 +522,9 @@ class _Socket:
 
     def dropped(self) -> bool:
         """Whether the server closed the connection (or sent something unasked) while it was idle."""
-        if select.select([self.sock], [], [], 0)[0]:
+        waiting = select.poll()  # not ``select``, which refuses descriptors above 1,023
+        waiting.register(self.sock, select.POLLIN)
+        if waiting.poll(0):
             self.close()
             return True
         return False
@@ -572,7 +590,7 @@ class _Answer(AWSResponse):  # type: ignore[misc]
 
     def __init__(self, url: str, status: int, listed: list[tuple[str, str]], body: bytes) -> None:
         self.url, self.status_code, self.raw, self._content = url, status, _Read(body), body
-        self.listed = listed
+        self.listed = _joined(listed)
         self._headers: HeadersDict | None = None
 
     @property
@@ -584,6 +602,15 @@ class _Answer(AWSResponse):  # type: ignore[misc]
     @headers.setter
     def headers(self, headers: Any) -> None:
         self._headers = HeadersDict(headers)
+
+
+def _joined(listed: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Headers named more than once as one, their values joined by ", " (as urllib3 hands them to botocore)."""
+    found: dict[str, tuple[str, str]] = {}
+    for name, value in listed:
+        key = name.lower()
+        found[key] = (found[key][0], f"{found[key][1]}, {value}") if key in found else (name, value)
+    return list(found.values())
 
 
 class _Read:

@@ -320,3 +320,19 @@ def test_an_item_operation_goes_the_short_way_and_a_handler_around_signing_sends
     assert _answer(wire._make_api_call("GetItem", params)) == _answer(plain._make_api_call("GetItem", params))
     assert made == [1, 1]  # botocore made the request for either client
     assert len(signed_by) == 1  # and signed it, calling the handler
+
+
+def test_with_another_botocore_than_the_one_pinned_every_call_goes_botocores_way(clients, monkeypatch):
+    plain, wire = clients
+    monkeypatch.setattr("chalicelib.shared.wire._KNOWN_BOTOCORE", False)
+    made = []
+    create_request = botocore.endpoint.Endpoint.create_request
+
+    def counted(endpoint, *args, **kwargs):
+        made.append(1)
+        return create_request(endpoint, *args, **kwargs)
+
+    monkeypatch.setattr(botocore.endpoint.Endpoint, "create_request", counted)
+    params = {"TableName": TABLE, "Key": KEY}
+    assert _answer(wire._make_api_call("GetItem", params)) == _answer(plain._make_api_call("GetItem", params))
+    assert made == [1, 1]

@@ -2,9 +2,11 @@
 kept-alive connections, connections the server drops, the answers' framings, timeouts, refusals and TLS, each
 raising or retried as botocore's own HTTP session has it (the same server answers a plain botocore client)."""
 
+import contextlib
 import datetime
 import ipaddress
 import json
+import os
 import socket
 import ssl
 import threading
@@ -14,8 +16,9 @@ from collections.abc import Callable
 import boto3
 import botocore.endpoint
 import pytest
+from botocore.awsrequest import AWSResponse
 from botocore.config import Config
-from botocore.exceptions import EndpointConnectionError, HTTPClientError, ReadTimeoutError, SSLError
+from botocore.exceptions import ClientError, EndpointConnectionError, HTTPClientError, ReadTimeoutError, SSLError
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -47,13 +50,14 @@ class Server:
     """Answers each request with what ``script`` gives for its number (from 0): bytes to send, or None to close the
     connection without answering; a script may sleep. Counts connections and requests."""
 
-    def __init__(self, script: Callable[[int], bytes | None], tls: ssl.SSLContext | None = None) -> None:
+    def __init__(self, script: Callable[[int], bytes | None], tls: ssl.SSLContext | None = None, port: int = 0) -> None:
         self.script, self.tls = script, tls
-        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener = socket.create_server(("127.0.0.1", port))
         self.port = self.listener.getsockname()[1]
         self.connections = self.requests = 0
         self.heads: list[bytes] = []
         self.close_after_answer = False
+        self.reads_body = True
         self._stopped = False
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -80,6 +84,11 @@ class Server:
                     head += line
                 length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
                               if line.lower().startswith(b"content-length"))  # fmt: skip
+                if not self.reads_body:  # answers at once, as a front end refusing what it sees in the head
+                    sock.sendall(self.script(self.requests) or b"")
+                    sock.shutdown(socket.SHUT_WR)
+                    wait(0.2)
+                    return
                 reader.read(length)
                 self.heads.append(head)
                 number, self.requests = self.requests, self.requests + 1
@@ -100,6 +109,8 @@ class Server:
 
     def stop(self) -> None:
         self._stopped = True
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread: the port refuses from now on
         self.listener.close()
 
 
@@ -107,8 +118,8 @@ class Server:
 def serve():
     started: list[Server] = []
 
-    def start(script: Callable[[int], bytes | None], tls: ssl.SSLContext | None = None) -> Server:
-        started.append(Server(script, tls))
+    def start(script: Callable[[int], bytes | None], tls: ssl.SSLContext | None = None, port: int = 0) -> Server:
+        started.append(Server(script, tls, port))
         return started[-1]
 
     yield start
@@ -320,3 +331,93 @@ def test_a_header_value_holding_a_line_break_is_refused_as_botocore_refuses_it(s
         with pytest.raises(HTTPClientError):
             client._make_api_call("GetItem", GET)
     assert server.requests == 0
+
+
+def test_a_failed_reconnection_leaves_the_thread_able_to_call_again(serve):
+    """The server closed the idle connection, then could not be reached: that call fails as botocore's does, and the
+    next one, the server back, succeeds (the closed connection is not kept)."""
+    first = serve(lambda number: ITEM_ANSWER)
+    first.close_after_answer = True
+    wire_client, _ = clients(first.url, retries={"max_attempts": 1})
+    wire_client._make_api_call("GetItem", GET)
+    first.stop()
+    wait(0.05)
+    with pytest.raises(EndpointConnectionError):
+        wire_client._make_api_call("GetItem", GET)
+    serve(lambda number: ITEM_ANSWER, port=first.port)
+    assert wire_client._make_api_call("GetItem", GET)["Item"]["pk"] == {"S": "a"}
+
+
+def test_connections_on_descriptors_above_1023_are_kept_and_checked(serve):
+    """``select`` refuses such descriptors; a process holding many files (an import, the local stack) still calls."""
+    server = serve(lambda number: ITEM_ANSWER)
+    wire_client, _ = clients(server.url)
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        for _ in range(3):
+            assert wire_client._make_api_call("GetItem", GET)["Item"]["pk"] == {"S": "a"}
+    finally:
+        for descriptor in held:
+            os.close(descriptor)
+    assert server.connections == 1
+
+
+def test_an_error_answered_before_the_body_was_read_is_read_as_botocore_reads_it(serve):
+    refusal = json.dumps({"__type": "com.amazon.coral.validate#ValidationException",
+                          "message": "Item size has exceeded the maximum allowed size"}).encode()  # fmt: skip
+    server = serve(lambda number: b"HTTP/1.1 400 Bad Request\r\nContent-Type: application/x-amz-json-1.0\r\n"
+                   b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(refusal), refusal))  # fmt: skip
+    server.reads_body = False
+    large = {"TableName": "t", "Item": {"pk": {"S": "a"}, "blob": {"S": "x" * 8_000_000}}}
+    for client in clients(server.url):
+        with pytest.raises(ClientError) as refused:
+            client._make_api_call("PutItem", large)
+        assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert server.connections == 2  # one each: nothing retried
+
+
+def test_no_read_timeout_waits_for_the_answer(serve):
+    def late(number: int) -> bytes:
+        wait(0.6)
+        return ITEM_ANSWER
+
+    server = serve(late)
+    for client in clients(server.url, connect_timeout=0.2, read_timeout=None, retries={"max_attempts": 1}):
+        assert client._make_api_call("GetItem", GET)["Item"]["pk"] == {"S": "a"}
+
+
+def test_a_header_answered_twice_is_one_with_both_values_as_botocore_reads_it(serve):
+    twice = answer(json.dumps({"Item": ITEM}).encode(), headers=("x-repeated: one", "x-repeated: two"))
+    server = serve(lambda number: twice)
+    answers = [
+        client._make_api_call("GetItem", GET)["ResponseMetadata"]["HTTPHeaders"] for client in clients(server.url)
+    ]
+    assert answers[0]["x-repeated"] == answers[1]["x-repeated"] == "one, two"
+
+
+def test_a_table_named_by_its_arn_leaves_the_others_endpoint_as_it_was():
+    sent: list[list[str]] = []
+    for wrap in (WireClient, lambda client: client):
+        client = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="AKID",
+                              aws_secret_access_key="secret", config=Config(retries={"max_attempts": 1}))  # fmt: skip
+        urls: list[str] = []
+
+        def answered(request, urls=urls, **_):
+            urls.append(request.url)
+            return AWSResponse(request.url, 200, {}, _Raw(b"{}"))
+
+        client.meta.events.register("before-send.dynamodb", answered)
+        called = wrap(client)
+        for table in ("mine", "arn:aws:dynamodb:us-east-1:111122223333:table/other", "mine"):
+            called._make_api_call("GetItem", {"TableName": table, "Key": {"pk": {"S": "a"}}})
+        sent.append(urls)
+    assert sent[0] == sent[1]
+    assert sent[0][0] == sent[0][2] != sent[0][1]
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, *args, **kwargs):
+        yield self.body
