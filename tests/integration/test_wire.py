@@ -302,9 +302,9 @@ def test_with_botocores_history_recorded_a_call_goes_botocores_way_from_the_firs
     assert "HTTP_REQUEST" in recorded
 
 
-def test_an_item_operation_goes_the_short_way_and_a_handler_around_signing_sends_it_botocores_way(clients, monkeypatch):
-    plain, wire = clients
-    made = []
+def _made_by_botocore(monkeypatch) -> list[int]:
+    """One element per request botocore's endpoint makes (the short way makes its own)."""
+    made: list[int] = []
     create_request = botocore.endpoint.Endpoint.create_request
 
     def counted(endpoint, *args, **kwargs):
@@ -312,6 +312,12 @@ def test_an_item_operation_goes_the_short_way_and_a_handler_around_signing_sends
         return create_request(endpoint, *args, **kwargs)
 
     monkeypatch.setattr(botocore.endpoint.Endpoint, "create_request", counted)
+    return made
+
+
+def test_an_item_operation_goes_the_short_way_and_a_handler_around_signing_sends_it_botocores_way(clients, monkeypatch):
+    plain, wire = clients
+    made = _made_by_botocore(monkeypatch)
     params = {"TableName": TABLE, "Key": KEY}
     assert wire._make_api_call("GetItem", params)["Item"] == ITEM
     assert made == []
@@ -325,14 +331,7 @@ def test_an_item_operation_goes_the_short_way_and_a_handler_around_signing_sends
 def test_with_another_botocore_than_the_one_pinned_every_call_goes_botocores_way(clients, monkeypatch):
     plain, wire = clients
     monkeypatch.setattr("chalicelib.shared.wire._KNOWN_BOTOCORE", False)
-    made = []
-    create_request = botocore.endpoint.Endpoint.create_request
-
-    def counted(endpoint, *args, **kwargs):
-        made.append(1)
-        return create_request(endpoint, *args, **kwargs)
-
-    monkeypatch.setattr(botocore.endpoint.Endpoint, "create_request", counted)
+    made = _made_by_botocore(monkeypatch)
     params = {"TableName": TABLE, "Key": KEY}
     assert _answer(wire._make_api_call("GetItem", params)) == _answer(plain._make_api_call("GetItem", params))
     assert made == [1, 1]
