@@ -12,6 +12,7 @@ from chalicelib.giftcards.rules import MIN_VALID_MONTHS as MIN_MONTHS
 from chalicelib.shared.fields import BUSINESS_DATE, FEN, NEXT_CURSOR, UTC_INSTANT, Id, Trimmed
 from chalicelib.shared.http import Input, Schema
 from chalicelib.stores.schemas import StoreId
+from chalicelib.wallet.schemas import WalletParts
 
 BatchName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), Trimmed]
 TypedNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=24), Trimmed]
@@ -136,13 +137,6 @@ class GiftCardRedeemIn(Input):
     pin: Pin = Field(description="the 8 digits under the scratch panel (卡密)")
 
 
-class WalletAfter(Schema):
-    """The member's stored value after it, principal and bonus apart."""
-
-    principal_fen: int = Field(description=f"principal (本金); {FEN}")
-    bonus_fen: int = Field(description=f"bonus (赠送金); {FEN}")
-
-
 class GiftCardRedeemed(Schema):
     """What binding a card added to the member's stored value."""
 
@@ -152,7 +146,7 @@ class GiftCardRedeemed(Schema):
     principal_fen: int = Field(description=f"principal added: the card's balance; {FEN}")
     bonus_fen: int = Field(description=f"bonus added: none; {FEN}")
     gift_points: int = Field(default=0, description="none for a card")
-    wallet: WalletAfter = Field(description="the member's stored value after it")
+    wallet: WalletParts = Field(description="the member's stored value after it")
     duplicate: bool = Field(description="a repeat of their binding: its first answer")
 
 

@@ -61,7 +61,6 @@ class _Plain(NamedTuple):
     those that convert what is set (a TTL's instant in UTC, a version as an integer): set through pynamodb."""
 
     attributes: tuple[tuple[str, attributes.Attribute[Any]], ...]
-    names: frozenset[str]
     defaults: tuple[tuple[str, Any, Any], ...]
     converting: frozenset[str]
 
@@ -77,7 +76,7 @@ def _plain(cls: type[Record]) -> _Plain | None:
             isinstance(attribute, attributes.ListAttribute | attributes.MapAttribute) for attribute in found.values()
         )
         _plains[cls] = None if mixed else _Plain(
-            tuple(found.items()), frozenset(found),
+            tuple(found.items()),
             tuple((name, a.default_for_new, a.default) for name, a in found.items()
                   if a.default is not None or a.default_for_new is not None),
             frozenset(name for name, a in found.items() if type(a).__set__ is not attributes.Attribute.__set__),
@@ -116,9 +115,9 @@ class Record(Model):
         if plain is None:
             super()._set_attributes(**attributes)
             return
-        values = self.attribute_values
+        values, known = self.attribute_values, self.get_attributes()
         for name, value in attributes.items():
-            if name not in plain.names:
+            if name not in known:
                 raise ValueError(f"Attribute {name} specified does not exist")
             self._set(plain, values, name, value)
 

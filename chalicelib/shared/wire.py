@@ -190,6 +190,8 @@ class _Endpoint(Endpoint):  # type: ignore[misc]
         while True:  # ``Endpoint._send_request``'s loop
             request = self._signed(operation_model, request_dict, way)
             response, error = self._answer(request, operation_model, way)
+            if error is None and self._settled(way, attempts, request_dict, response[0]):
+                break
             if not self._needs_retry(attempts, operation_model, request_dict, response, error):
                 break
             attempts += 1
@@ -309,28 +311,17 @@ class _Endpoint(Endpoint):  # type: ignore[misc]
         self._keys = (secret, day, region, service), key
         return key
 
-    def _needs_retry(self, attempts: int, operation_model: Any, request_dict: Any, response: Any = None,
-                     caught_exception: Any = None) -> bool:  # fmt: skip
-        """botocore's, without its event for an answer botocore's standard retries alone would judge, and never
-        retry: a 200 whose CRC32 is right (none of their conditions holds: a 5xx, an error's code, a transport
+    @staticmethod
+    def _settled(way: _Way, attempts: int, request_dict: dict[str, Any], answer: AWSResponse) -> bool:
+        """Whether an answer needs no ``needs-retry``: botocore's standard retries alone would judge it, and never
+        retry it (a 200 whose CRC32 is right: none of their conditions holds, a 5xx, an error's code, a transport
         error, a damaged CRC32), before the last attempt allowed (which they mark ``MaxAttemptsReached``)."""
-        context = request_dict["context"]
-        way = self._ways.get((operation_model.name, context.get("auth_type")))
-        last = attempts >= context.get("retries", {}).get("max", 0)
-        if (
-            caught_exception is None
-            and response is not None
-            and way is not None
-            and way.retried_by_standard
-            and not last
-        ):
-            answer = response[0]
-            checksum = _header(answer, "x-amz-crc32")
-            if answer.status_code == 200 and (
-                checksum is None or zlib.crc32(answer.content) & 0xFFFFFFFF == int(checksum)
-            ):
-                return False
-        return super()._needs_retry(attempts, operation_model, request_dict, response, caught_exception)  # type: ignore[no-any-return]
+        if not way.retried_by_standard or answer.status_code != 200:
+            return False
+        if attempts >= request_dict["context"].get("retries", {}).get("max", 0):
+            return False
+        checksum = _header(answer, "x-amz-crc32")
+        return checksum is None or zlib.crc32(answer.content) & 0xFFFFFFFF == int(checksum)
 
 
 class _Way(NamedTuple):
@@ -355,9 +346,7 @@ def _header(answer: AWSResponse, name: str) -> str | None:
 def _success(answer: AWSResponse) -> dict[str, Any]:
     """A successful item operation's answer as botocore's parser gives it: DynamoDB JSON (binary values as bytes),
     and its metadata."""
-    body = answer.content
-    binary = b'"B' in body  # a binary value or set is an object with a member named so
-    parsed = (json.loads(body, object_hook=_binary_as_bytes) if binary else json.loads(body)) if body else {}
+    parsed = _loaded(answer.content)
     listed = answer.listed if isinstance(answer, _Answer) else answer.headers.items()
     headers = {name.lower(): value for name, value in listed}
     metadata = {"RequestId": headers["x-amzn-requestid"]} if "x-amzn-requestid" in headers else {}
@@ -644,13 +633,18 @@ class _ItemAnswers(JSONParser):  # type: ignore[misc]
         if shape is None or shape.name not in _OUTPUTS:
             return super()._do_parse(response, shape)  # type: ignore[no-any-return]
         try:
-            body = response["body"]
-            binary = b'"B' in body  # a binary value or set is an object with a member named so
-            parsed = (json.loads(body, object_hook=_binary_as_bytes) if binary else json.loads(body)) if body else {}
+            parsed = _loaded(response["body"])
         except ValueError:
             return super()._do_parse(response, shape)  # type: ignore[no-any-return]
         self._inject_response_metadata(parsed, response["headers"])
         return parsed
+
+
+def _loaded(body: bytes) -> dict[str, Any]:
+    """An item operation's answer, binary values as bytes (only looked for where the body names a ``B`` member)."""
+    if not body:
+        return {}
+    return json.loads(body, object_hook=_binary_as_bytes) if b'"B' in body else json.loads(body)  # type: ignore[no-any-return]
 
 
 def _as_json(value: Any) -> Any:
